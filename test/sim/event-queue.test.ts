@@ -1,0 +1,111 @@
+import assert from 'node:assert/strict'
+import { test } from 'node:test'
+import fc from 'fast-check'
+import { EventQueue, EventQueueFullError } from '../../src/sim/event-queue.ts'
+
+/** The obvious reference: a sorted list of (time, seq, id); cancel removes by id. */
+class ReferenceQueue {
+  private items: { time: number; seq: number; id: number }[] = []
+  private seq = 0
+  push(time: number, id: number): void {
+    this.items.push({ time, seq: this.seq++, id })
+    this.items.sort((x, y) => x.time - y.time || x.seq - y.seq)
+  }
+  pop(): { time: number; id: number } | undefined {
+    return this.items.shift()
+  }
+  cancel(id: number): boolean {
+    const i = this.items.findIndex((e) => e.id === id)
+    if (i < 0) return false
+    this.items.splice(i, 1)
+    return true
+  }
+  get size(): number {
+    return this.items.length
+  }
+}
+
+type Op = { op: 'push'; time: number } | { op: 'pop' } | { op: 'cancel'; pick: number }
+
+const opArb: fc.Arbitrary<Op> = fc.oneof(
+  // Few distinct times so ties (the sequence tie-break) are common.
+  fc.record({ op: fc.constant('push' as const), time: fc.integer({ min: 0, max: 20 }) }),
+  fc.record({ op: fc.constant('pop' as const) }),
+  fc.record({ op: fc.constant('cancel' as const), pick: fc.nat(1000) }),
+)
+
+test('pops in (time, push order) and honours cancels, like a sorted-list reference', () => {
+  fc.assert(
+    fc.property(fc.array(opArb, { maxLength: 300 }), (ops) => {
+      const q = new EventQueue(2) // tiny: forces growth
+      const ref = new ReferenceQueue()
+      const tokens: { id: number; token: number }[] = []
+      let nextId = 0
+      for (const o of ops) {
+        if (o.op === 'push') {
+          const id = nextId++
+          const h = q.push(o.time, 1, id, 0, 0, `payload${id}`)
+          tokens.push({ id, token: q.tokenOf(h) })
+          ref.push(o.time, id)
+        } else if (o.op === 'pop') {
+          const want = ref.pop()
+          const h = q.pop()
+          if (want === undefined) {
+            assert.equal(h, -1)
+            continue
+          }
+          assert.notEqual(h, -1)
+          assert.equal(q.a[h], want.id)
+          assert.equal(q.ref[h], `payload${want.id}`)
+          assert.equal(q.poppedTime, want.time)
+          q.release(h)
+        } else if (tokens.length > 0) {
+          // Cancel any token ever issued, including stale ones for popped or cancelled events.
+          const t = tokens[o.pick % tokens.length]!
+          assert.equal(q.cancel(t.token), ref.cancel(t.id))
+        }
+        assert.equal(q.pending, ref.size)
+      }
+    }),
+    { seed: 42, numRuns: 300 },
+  )
+})
+
+test('random times at scale come out sorted', () => {
+  const q = new EventQueue(16)
+  let s = 7
+  const rnd = () => (s = (Math.imul(s, 1103515245) + 12345) >>> 0) / 4294967296
+  for (let i = 0; i < 20000; i++) q.push(rnd() * 1e6, 0, i, 0, 0, undefined)
+  let last = -1
+  let n = 0
+  for (let h = q.pop(); h !== -1; h = q.pop()) {
+    assert.ok(q.poppedTime >= last)
+    last = q.poppedTime
+    q.release(h)
+    n++
+  }
+  assert.equal(n, 20000)
+})
+
+test('a stale token does not cancel the event that reused its handle', () => {
+  const q = new EventQueue(1)
+  const h1 = q.push(5, 0, 1, 0, 0, undefined)
+  const stale = q.tokenOf(h1)
+  q.release(q.pop())
+  const h2 = q.push(6, 0, 2, 0, 0, undefined)
+  assert.equal(h2, h1, 'handle is reused (capacity 1)')
+  assert.equal(q.cancel(stale), false)
+  assert.equal(q.cancel(q.tokenOf(h2)), true)
+  assert.equal(q.cancel(q.tokenOf(h2)), false, 'cancelling twice is a no-op')
+  assert.equal(q.pop(), -1)
+  assert.equal(q.peekTime(), Number.POSITIVE_INFINITY)
+})
+
+test('the capacity bound throws a clear error', () => {
+  const q = new EventQueue(2, 8)
+  for (let i = 0; i < 8; i++) q.push(i, 0, 0, 0, 0, undefined)
+  assert.throws(
+    () => q.push(9, 0, 0, 0, 0, undefined),
+    (err: unknown) => err instanceof EventQueueFullError && /bound of 8/.test(err.message),
+  )
+})
