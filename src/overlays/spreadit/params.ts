@@ -1,0 +1,71 @@
+import { z } from 'zod'
+
+/** Add policies of SpreadIt §V.A: how a saturated node picks the redirect target for a newcomer. */
+export const ADD_POLICIES = [
+  'random',
+  'round-robin',
+  'smart-placement',
+  'knock-downs',
+  'smart-bandwidth',
+] as const
+export type AddPolicy = (typeof ADD_POLICIES)[number]
+/** Smart-Bandwidth falls back to one of the other four when the saturated node is the stronger one. */
+export type BaseAddPolicy = Exclude<AddPolicy, 'smart-bandwidth'>
+
+/** Delete policies of SpreadIt §V.B: which target a leaving node hands out, and to whom. */
+export const DELETE_POLICIES = ['grandfather-all', 'root-all', 'grandfather', 'root'] as const
+export type DeletePolicy = (typeof DELETE_POLICIES)[number]
+
+/** Hard ceiling on tree depth; it also bounds the ancestor path carried in messages. */
+export const MAX_DEPTH_LIMIT = 128
+
+const schema = z
+  .object({
+    addPolicy: z.enum(ADD_POLICIES).default('random'),
+    /** The policy Smart-Bandwidth acts by when the saturated node's capacity is >= the newcomer's. */
+    bandwidthBasePolicy: z
+      .enum(['random', 'round-robin', 'smart-placement', 'knock-downs'] as const)
+      .default('random'),
+    /** The paper's prototype ran Random + Root. */
+    deletePolicy: z.enum(DELETE_POLICIES).default('root'),
+    /** Redirects a joining node follows before it reports "resource unavailable". */
+    maxRedirects: z.number().int().min(1).max(1024).default(32),
+    heartbeatMs: z.number().min(10).max(60_000).default(1000),
+    heartbeatMissLimit: z.number().int().min(1).max(100).default(3),
+    /** Cap on children per node, on top of the limit derived from upload capacity. */
+    maxChildren: z.number().int().min(1).max(1024).default(8),
+    /** Share of upload capacity a node budgets for children (children * streamKbps <= upload * headroom). */
+    uploadHeadroom: z.number().gt(0).max(1).default(1),
+    /** First back-off after "resource unavailable"; doubles per consecutive failure up to 8x, jittered. */
+    retryBackoffMs: z.number().min(0).max(600_000).default(1000),
+    /** A subscribe with no accept/redirect after this long is treated as a redirect to the source. */
+    subscribeTimeoutMs: z.number().min(1).max(600_000).default(2000),
+    /** A node this deep refuses children; a node pushed deeper re-joins from the source. */
+    maxDepth: z.number().int().min(1).max(MAX_DEPTH_LIMIT).default(64),
+  })
+  .strict()
+
+export type SpreadItParams = z.infer<typeof schema>
+
+export class InvalidParamsError extends Error {
+  override readonly name = 'InvalidParamsError'
+}
+
+/** Validate and default SpreadIt parameters (from a scenario file or a stream URI). */
+export function parseParams(raw: Record<string, unknown>): SpreadItParams {
+  const result = schema.safeParse(raw)
+  if (!result.success) {
+    throw new InvalidParamsError(`Invalid spreadit parameters:\n${z.prettifyError(result.error)}`)
+  }
+  return result.data
+}
+
+/**
+ * Children a node can feed: its upload budget in stream units (§III "Managing Load"), capped by
+ * the maxChildren parameter. Infinity upload (unknown/unlimited) gives the cap.
+ */
+export function childLimit(uploadKbps: number, streamKbps: number, params: SpreadItParams): number {
+  if (!(uploadKbps >= 0) || !(streamKbps > 0)) return 0
+  const byBandwidth = Math.floor((uploadKbps * params.uploadHeadroom) / streamKbps + 1e-9)
+  return Math.max(0, Math.min(params.maxChildren, byBandwidth))
+}
