@@ -29,11 +29,12 @@ export class ChunkSource {
   }
 
   /**
-   * When the next chunk is due on a constant-rate schedule. Computed as start + seq * period (not
-   * by adding periods) so the schedule does not drift with floating-point error.
+   * When the next chunk is due on a constant-rate schedule. Computed as start + seq * 1000 / rate
+   * (not by adding periods) so the schedule does not drift: at 30 chunks/s it is exact to the ms
+   * every second.
    */
   nextDueMs(): number {
-    return this.startTimeMs + this.nextSeq * this.periodMs
+    return this.startTimeMs + (this.nextSeq * 1000) / this.spec.chunkRateHz
   }
 
   /** Cut the next chunk (sourceTime = now, payload null, keyframe every k chunks). */

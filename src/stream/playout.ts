@@ -70,7 +70,7 @@ function validate(cfg: PlayoutConfig): void {
 export class PlayoutBuffer implements PlayoutProjection {
   readonly qoe: QoeMeter
   private readonly counts = new QoeCounters()
-  private readonly periodMs: number
+  private readonly chunkRateHz: number
   private readonly size: number
   private readonly startupChunks: number
   private readonly bits: SeqBitRing
@@ -97,7 +97,7 @@ export class PlayoutBuffer implements PlayoutProjection {
     private readonly joinTimeMs: number,
   ) {
     validate(cfg)
-    this.periodMs = 1000 / cfg.chunkRateHz
+    this.chunkRateHz = cfg.chunkRateHz
     this.size = cfg.maxBufferChunks
     this.startupChunks = cfg.startupChunks
     this.bits = new SeqBitRing(2 * cfg.maxBufferChunks)
@@ -190,12 +190,17 @@ export class PlayoutBuffer implements PlayoutProjection {
     this.lastNowMs = now
   }
 
+  /** ms spanned by n chunk periods; n * 1000 / rate is exact where n * (1000 / rate) is not. */
+  private periods(n: number): number {
+    return (n * 1000) / this.chunkRateHz
+  }
+
   private playTime(seq: number): number {
-    return this.playStart + (seq - this.firstSeq) * this.periodMs
+    return this.playStart + this.periods(seq - this.firstSeq)
   }
 
   private estimatedSourceTime(seq: number): number {
-    return this.anchorSourceTime + (seq - this.anchorSeq) * this.periodMs
+    return this.anchorSourceTime + this.periods(seq - this.anchorSeq)
   }
 
   private bufferLow(): number {
@@ -306,7 +311,7 @@ export class PlayoutBuffer implements PlayoutProjection {
       return inclusive ? t <= now : t < now
     }
     // Division gives the answer up to floating-point rounding; the checks make it agree with playTime.
-    let k = Math.floor(elapsed / this.periodMs)
+    let k = Math.floor((elapsed * this.chunkRateHz) / 1000)
     while (isDue(k + 1)) k++
     while (k >= 0 && !isDue(k)) k--
     return this.firstSeq + k

@@ -14,14 +14,26 @@ export class PlayoutModel {
   duplicates = 0
   discarded = 0
 
+  /** sourceTime of seq at a constant-rate source started at 0. */
+  sourceTime(seq: number): number {
+    return (seq * 1000) / this.rateHz
+  }
+
   constructor(
-    readonly periodMs: number,
+    readonly rateHz: number,
     readonly startupChunks: number,
     readonly joinTimeMs: number,
   ) {}
 
   private playTime(seq: number): number {
-    return this.playStart + (seq - this.firstSeq) * this.periodMs
+    return this.playStart + ((seq - this.firstSeq) * 1000) / this.rateHz
+  }
+
+  /** Play time of the seq last due minus its sourceTime (seq * period at a constant-rate source). */
+  lagMs(): number | null {
+    if (!this.playing) return null
+    const current = this.playhead - 1
+    return this.playTime(current) - this.sourceTime(current)
   }
 
   advance(now: number, inclusive = true): void {
@@ -47,7 +59,11 @@ export class PlayoutModel {
         let last = seq
         while (this.held.has(last + 1)) last++
         if (last - first + 1 >= this.startupChunks) {
-          for (const s of this.held) if (s < first) this.held.delete(s), this.discarded++
+          for (const s of this.held) {
+            if (s >= first) continue
+            this.held.delete(s)
+            this.discarded++
+          }
           this.playing = true
           this.playStart = now
           this.firstSeq = first

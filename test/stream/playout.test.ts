@@ -150,6 +150,19 @@ test('before playback the buffer keeps only the newest maxBufferChunks seqs', ()
   assert.equal(buf.qoe.snapshot().chunksBuffered, N / 2)
 })
 
+test('seqs remembered from before playback do not shadow new seqs after it starts', () => {
+  const N = 4
+  const buf = new PlayoutBuffer(playoutConfig(RATE_HZ, { startupChunks: 2, maxBufferChunks: N }), 0)
+  buf.push(0, chunk(0), 1)
+  buf.push(0, chunk(5), 1) // seq 0 falls out of the waiting window: discarded, remembered as received
+  buf.push(0, chunk(6), 1) // playback starts at seq 5
+  buf.push(0, chunk(8), 1) // seq 8 shares seq 0's slot in the 2N ring: it must be new, not a duplicate
+  const q = buf.qoe.snapshot()
+  assert.equal(q.duplicates, 0)
+  assert.equal(q.chunksBuffered, 2)
+  assertIdentities(q, N)
+})
+
 test('a viewer left unattended for an hour catches up in bounded work', () => {
   const buf = new PlayoutBuffer(playoutConfig(RATE_HZ, { startupChunks: 1, maxBufferChunks: 4 }), 0)
   buf.push(0, chunk(0), 1)
@@ -212,13 +225,13 @@ test('property: agrees with the reference model while seqs stay inside the windo
     fc.property(cfgArb, fc.array(stepArb(60), { maxLength: 120 }), ({ startupChunks, rateHz }, steps) => {
       const cfg = playoutConfig(rateHz, { startupChunks, maxBufferChunks: 64, keepChunks: true })
       const buf = new PlayoutBuffer(cfg, 0)
-      const model = new PlayoutModel(1000 / rateHz, startupChunks, 0)
+      const model = new PlayoutModel(rateHz, startupChunks, 0)
       const out: Chunk[] = []
       let now = 0
       for (const step of steps) {
         now += step.dt
         if (step.kind === 'push') {
-          buf.push(now, chunk(step.seq), step.hops)
+          buf.push(now, chunk(step.seq, model.sourceTime(step.seq)), step.hops)
           model.push(now, step.seq)
         } else if (step.kind === 'advance') {
           buf.advance(now, out)
@@ -233,6 +246,9 @@ test('property: agrees with the reference model while seqs stay inside the windo
         assert.equal(q.chunksDiscarded, model.discarded)
         assert.equal(q.chunksBuffered, model.held.size)
         assert.equal(q.startupDelayMs, model.playing ? model.playStart : null)
+        const lag = model.lagMs()
+        if (lag === null) assert.equal(q.playoutLagMs, null)
+        else assert.ok(Math.abs(q.playoutLagMs! - lag) < 1e-9, `lag ${q.playoutLagMs} vs ${lag}`)
       }
       buf.advance(now, out)
       model.advance(now)
