@@ -20,6 +20,11 @@ const probability = () =>
     .min(0, { error: 'expected a probability in [0, 1]' })
     .max(1, { error: 'expected a probability in [0, 1]' })
 
+const latencyRange = () =>
+  z
+    .tuple([nonNegative(), nonNegative()], { error: 'expected [minMs, maxMs]' })
+    .refine(([lo, hi]) => lo <= hi, { error: 'expected [minMs, maxMs] with minMs <= maxMs' })
+
 export const linkSchema = z.strictObject({ uploadKbps: positive(), downloadKbps: positive() })
 
 /** One class of viewer access link; a viewer draws a class with probability share / sum of shares. */
@@ -50,9 +55,30 @@ export const churnPhaseSchema = z
 export const underlaySchema = z.discriminatedUnion(
   'kind',
   [
-    // Options beyond `kind` go to the underlay factory unchanged (it owns their defaults).
-    z.looseObject({ kind: z.literal('transit-stub') }),
-    z.looseObject({ kind: z.literal('delay-space') }),
+    // Omitted options take the underlay's paper defaults (src/sim/underlay/*-options).
+    z.strictObject({
+      kind: z.literal('transit-stub'),
+      transitDomains: count(1).optional(),
+      routersPerTransitDomain: count(1).optional(),
+      stubDomainsPerTransitRouter: count(1).optional(),
+      routersPerStubDomain: count(1).optional(),
+      intraTransitEdgeProbability: probability().optional(),
+      intraStubEdgeProbability: probability().optional(),
+      interTransitEdgeProbability: probability().optional(),
+      intraTransitMs: latencyRange().optional(),
+      transitStubMs: latencyRange().optional(),
+      interTransitMs: latencyRange().optional(),
+      intraStubMs: latencyRange().optional(),
+      routing: z
+        .enum(['hierarchical', 'dijkstra'], { error: 'expected hierarchical or dijkstra' })
+        .optional(),
+      maxCachedRows: count(1).optional(),
+    }),
+    z.strictObject({
+      kind: z.literal('delay-space'),
+      maxDelayFromSourceMs: positive().optional(),
+      aspectRatio: positive().optional(),
+    }),
     /** Every pair of hosts is latencyMs apart: tiny, for tests and quick checks. */
     z.strictObject({ kind: z.literal('constant'), latencyMs: nonNegative().default(10) }),
   ],

@@ -1,0 +1,49 @@
+import { Command, CommanderError } from 'commander'
+import { registerDemo } from './commands/demo.ts'
+import { registerSimulate } from './commands/simulate.ts'
+import { isUserFacingError } from './usage-error.ts'
+
+/** Exit code for bad input (unknown preset, invalid scenario, bad flag), as with most Unix tools. */
+export const EXIT_USAGE = 2
+
+export function createProgram(): Command {
+  const program = new Command()
+    .name('peercaster')
+    .description(
+      'Peer-to-peer live streaming: five overlays (SpreadIt, P2PCast, i3, mesh-pull, DOAT) on one sans-IO\n' +
+        'runtime, driven by a deterministic simulator or a real libp2p host.',
+    )
+    .version('0.1.0')
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride()
+  registerSimulate(program)
+  registerDemo(program)
+  program.addHelpText(
+    'after',
+    '\nExamples:\n' +
+      '  peercaster simulate spreadit-chain              SpreadIt Fig. 7 (delay vs hops), plots in results/\n' +
+      '  peercaster simulate spreadit-policies --peers 1000\n' +
+      '  peercaster simulate experiments/small-swarm.yaml --seed 7\n' +
+      '  peercaster demo                                  a live table of a simulated swarm',
+  )
+  return program
+}
+
+export async function main(argv: string[]): Promise<void> {
+  try {
+    await createProgram().parseAsync(argv)
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // Commander has already printed its message (or the help / version text).
+      const ok = ['commander.helpDisplayed', 'commander.help', 'commander.version'].includes(err.code)
+      process.exitCode = ok ? 0 : EXIT_USAGE
+      return
+    }
+    if (isUserFacingError(err)) {
+      process.stderr.write(`peercaster: ${err.message}\n`)
+      process.exitCode = EXIT_USAGE
+      return
+    }
+    throw err
+  }
+}
