@@ -1,0 +1,182 @@
+import type { Stream } from '@libp2p/interface'
+import type { LinkShaper } from './link-emulation.ts'
+import { Outbox, type OutboxLimits } from './outbox.ts'
+
+/**
+ * Our sending half toward one peer: a bounded outbox drained into one lazily opened libp2p
+ * stream, honouring the stream's backpressure (send() false -> wait for drain) and, when link
+ * emulation is on, the shaper's pacing and delay. Incoming frames arrive on the stream the peer
+ * opens to us; keeping the two directions apart avoids a race when both sides dial at once.
+ */
+export interface SessionHooks {
+  now(): number
+  openStream(peer: string): Promise<Stream>
+  /** A frame left the outbox for the wire (or was lost by emulation when `lost`). */
+  sent(frameBytes: number, data: boolean, lost: boolean): void
+  dropped(frames: number, bytes: number): void
+  failed(peer: string, reason: string, err?: unknown): void
+}
+
+interface DelayedFrame {
+  readonly at: number
+  readonly bytes: Uint8Array
+}
+
+const MAX_DELAY_LINE_BYTES = 8 << 20
+
+export class PeerSession {
+  readonly outbox: Outbox
+  private stream: Stream | undefined
+  private pumping = false
+  private closed = false
+  private wake: { timer: NodeJS.Timeout; resolve: () => void } | undefined
+  private delayLine: DelayedFrame[] = []
+  private delayLineBytes = 0
+  private delayTimer: NodeJS.Timeout | undefined
+
+  constructor(
+    readonly peer: string,
+    limits: OutboxLimits,
+    private readonly hooks: SessionHooks,
+    private readonly shaper: LinkShaper | undefined,
+  ) {
+    this.outbox = new Outbox(limits)
+  }
+
+  /** Bytes held for this peer (queue and emulated delay line). */
+  get queuedBytes(): number {
+    return this.outbox.bytes + this.delayLineBytes
+  }
+
+  get isClosed(): boolean {
+    return this.closed
+  }
+
+  /** Queue a frame; false when the session hit its hard cap and was reset (the caller forgets it). */
+  send(bytes: Uint8Array, data: boolean): boolean {
+    if (this.closed) return false
+    const r = this.outbox.enqueue({ bytes, data })
+    if (!r.ok) {
+      this.fail('outbox hard cap reached: peer is not reading')
+      return false
+    }
+    if (r.droppedData > 0) this.hooks.dropped(r.droppedData, r.droppedBytes)
+    void this.pump()
+    return true
+  }
+
+  private async pump(): Promise<void> {
+    if (this.pumping) return
+    this.pumping = true
+    try {
+      while (!this.closed && this.outbox.length > 0) {
+        this.stream ??= await this.hooks.openStream(this.peer)
+        if (this.closed) return
+        const stream = this.stream
+        if (stream.status !== 'open' || stream.writeStatus !== 'writable') {
+          throw new Error(`stream is ${stream.status}/${stream.writeStatus}`)
+        }
+        if (stream.writableNeedsDrain) {
+          await stream.onDrain()
+          continue
+        }
+        const head = this.outbox.peek()!
+        if (this.shaper) {
+          const now = this.hooks.now()
+          const departure = this.shaper.departureTime(now, head.bytes.length)
+          if (departure > now) {
+            await this.sleep(departure - now)
+            continue
+          }
+          this.outbox.shift()
+          const arrival = this.shaper.transmit(now, head.bytes.length)
+          this.hooks.sent(head.bytes.length, head.data, arrival === null)
+          if (arrival !== null) this.delay(arrival, head.bytes)
+        } else {
+          this.outbox.shift()
+          stream.send(head.bytes)
+          this.hooks.sent(head.bytes.length, head.data, false)
+        }
+      }
+    } catch (err) {
+      this.fail('stream failed', err)
+    } finally {
+      this.pumping = false
+    }
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      this.wake = { timer: setTimeout(resolve, Math.max(0, Math.ceil(ms))), resolve }
+    })
+  }
+
+  /** Emulated propagation delay: frames leave in arrival order (the shaper never reorders). */
+  private delay(at: number, bytes: Uint8Array): void {
+    if (this.delayLineBytes + bytes.length > MAX_DELAY_LINE_BYTES) {
+      this.hooks.sent(0, true, true)
+      return
+    }
+    this.delayLine.push({ at, bytes })
+    this.delayLineBytes += bytes.length
+    this.scheduleRelease()
+  }
+
+  private scheduleRelease(): void {
+    if (this.delayTimer !== undefined || this.delayLine.length === 0) return
+    const wait = Math.max(0, this.delayLine[0]!.at - this.hooks.now())
+    this.delayTimer = setTimeout(() => {
+      this.delayTimer = undefined
+      this.release()
+    }, Math.ceil(wait))
+  }
+
+  private release(): void {
+    const now = this.hooks.now()
+    let due = 0
+    while (due < this.delayLine.length && this.delayLine[due]!.at <= now) due++
+    const frames = this.delayLine.splice(0, due)
+    for (const f of frames) {
+      this.delayLineBytes -= f.bytes.length
+      try {
+        if (!this.closed) this.stream?.send(f.bytes)
+      } catch (err) {
+        this.fail('stream failed', err)
+        return
+      }
+    }
+    this.scheduleRelease()
+  }
+
+  private fail(reason: string, err?: unknown): void {
+    if (this.closed) return
+    this.hooks.failed(this.peer, reason, err)
+    this.close(err instanceof Error ? err : new Error(reason))
+  }
+
+  /** Stop sending; with `err` the stream is reset, without it half-closed after queued bytes. */
+  close(err?: Error): void {
+    if (this.closed) return
+    this.closed = true
+    this.outbox.clear()
+    this.delayLine = []
+    this.delayLineBytes = 0
+    if (this.delayTimer) clearTimeout(this.delayTimer)
+    if (this.wake) {
+      clearTimeout(this.wake.timer)
+      this.wake.resolve()
+    }
+    const stream = this.stream
+    if (!stream) return
+    if (err) stream.abort(err)
+    else stream.close().catch((e: Error) => stream.abort(e))
+  }
+
+  /** Resolves when everything queued has been handed to the stream (or after `timeoutMs`). */
+  async flush(timeoutMs: number): Promise<void> {
+    const deadline = Date.now() + timeoutMs
+    while (!this.closed && (this.outbox.length > 0 || this.delayLine.length > 0) && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 5))
+    }
+  }
+}
