@@ -306,15 +306,16 @@ export class PlayoutBuffer implements PlayoutProjection {
   private lastDueSeq(now: number, inclusive: boolean): number {
     const elapsed = now - this.playStart
     if (elapsed < 0) return this.firstSeq - 1
-    const isDue = (k: number) => {
-      const t = this.playTime(this.firstSeq + k)
-      return inclusive ? t <= now : t < now
-    }
     // Division gives the answer up to floating-point rounding; the checks make it agree with playTime.
     let k = Math.floor((elapsed * this.chunkRateHz) / 1000)
-    while (isDue(k + 1)) k++
-    while (k >= 0 && !isDue(k)) k--
+    while (this.isDue(this.firstSeq + k + 1, now, inclusive)) k++
+    while (k >= 0 && !this.isDue(this.firstSeq + k, now, inclusive)) k--
     return this.firstSeq + k
+  }
+
+  private isDue(seq: number, now: number, inclusive: boolean): boolean {
+    const t = this.playTime(seq)
+    return inclusive ? t <= now : t < now
   }
 
   private advanceTo(now: number, inclusive: boolean, out: Chunk[] | undefined): void {

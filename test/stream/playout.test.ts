@@ -111,6 +111,14 @@ test('a chunk arriving exactly at its deadline still plays', () => {
   assert.equal(q.chunksLate, 0)
 })
 
+test('a chunk plays exactly at its play time even where division rounds down', () => {
+  // At 7 chunks/s, seq 15 plays at 15 * 1000 / 7 ms, but (15 * 1000 / 7) * 7 / 1000 < 15 in floats.
+  const buf = new PlayoutBuffer(playoutConfig(7, { startupChunks: 1, maxBufferChunks: 32 }), 0)
+  for (let s = 0; s < 20; s++) buf.push(0, chunk(s), 1)
+  buf.advance((15 * 1000) / 7)
+  assert.equal(buf.qoe.snapshot().chunksPlayed, 16)
+})
+
 test('the buffer bound holds when fed 10x maxBufferChunks ahead', () => {
   const N = 32
   const buf = new PlayoutBuffer(
