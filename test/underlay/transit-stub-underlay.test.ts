@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { createRng } from '../../src/core/rng.ts'
-import { createUnderlay } from '../../src/sim/underlay/create-underlay.ts'
 import { latencyStretch, linkStress } from '../../src/sim/underlay/link-stress.ts'
 import { createTransitStub } from '../../src/sim/underlay/transit-stub.ts'
 
@@ -106,12 +105,4 @@ test('link stress counts copies per physical link; stretch divides by unicast la
   assert.deepEqual([...new Set(relayed.values())], [1])
   assert.equal(latencyStretch(net, source, far, 2 * net.latency(source, far)), 2)
   assert.equal(latencyStretch(net, far, nearFar, 5), 1)
-})
-
-test('createUnderlay builds either kind from a scenario spec', () => {
-  const ts = createUnderlay({ kind: 'transit-stub', ...SMALL }, createRng(1))
-  const ds = createUnderlay({ kind: 'delay-space', maxDelayFromSourceMs: 100 }, createRng(1))
-  assert.equal(ts.name, 'transit-stub')
-  assert.equal(ds.name, 'delay-space')
-  assert.throws(() => createUnderlay({ kind: 'mesh' } as never, createRng(1)), /Unknown underlay kind "mesh"/)
 })
