@@ -145,6 +145,23 @@ test('the buffer bound holds when fed 10x maxBufferChunks ahead', () => {
   assert.equal(q2.chunksDue, 10 * N + 1)
 })
 
+test('chunks played inside push wait for the player, at most maxBufferChunks of them', () => {
+  const N = 4
+  const buf = new PlayoutBuffer(
+    playoutConfig(RATE_HZ, { startupChunks: 1, maxBufferChunks: N, keepChunks: true }),
+    0,
+  )
+  // Each chunk arrives exactly at its deadline and plays inside push; the host never drains.
+  for (let s = 0; s < 100; s++) buf.push(s * PERIOD, chunk(s), 1)
+  const out: Chunk[] = []
+  buf.advance(99 * PERIOD, out)
+  assert.equal(buf.qoe.snapshot().chunksPlayed, 100)
+  assert.deepEqual(
+    out.map((c) => c.seq),
+    [96, 97, 98, 99],
+  )
+})
+
 test('before playback the buffer keeps only the newest maxBufferChunks seqs', () => {
   const N = 8
   const buf = new PlayoutBuffer(playoutConfig(RATE_HZ, { startupChunks: 3, maxBufferChunks: N }), 0)
