@@ -182,7 +182,7 @@ export class EventQueue {
       let best = first
       let bt = heap[first * 3]!
       let bs = heap[first * 3 + 1]!
-      const end = first + 4 < n ? first + 4 : n
+      const end = Math.min(first + 4, n)
       for (let c = first + 1; c < end; c++) {
         const ct = heap[c * 3]!
         if (ct < bt || (ct === bt && heap[c * 3 + 1]! < bs)) {
