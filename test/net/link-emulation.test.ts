@@ -54,9 +54,9 @@ test('upload cap: the departure rate never exceeds the cap beyond one burst', ()
   const elapsed = departures[departures.length - 1]!
   const sent = 2000 * size
   // After the first burst, the bytes sent by time t stay within rate * t + burst.
-  departures.forEach((t, i) =>
-    assert.ok((i + 1) * size <= (t * uploadKbps) / 8 + burstBytes + size, `at ${i}`),
-  )
+  departures.forEach((t, i) => {
+    assert.ok((i + 1) * size <= (t * uploadKbps) / 8 + burstBytes + size, `at ${i}`)
+  })
   const rate = (sent - burstBytes) / elapsed
   assert.ok(Math.abs(rate - 100) < 1, `paced at ${rate} bytes/ms`)
 })
