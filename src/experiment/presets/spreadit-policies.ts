@@ -14,6 +14,8 @@ const SUSTAIN_S = 120
 const MEAN_SESSION_S = 300
 const CRASH_FRACTION = 0.2
 const STREAM = { kbps: 300, chunkRateHz: 5 }
+/** Players buffer a few seconds before they start (RealPlayer buffered up to 30 s in the paper). */
+const PLAYOUT_BUFFER_S = 4
 
 /**
  * Access links: the mix leaves 1.7 children of spare upload per viewer on average, so the tree
@@ -35,9 +37,12 @@ export function policyScenario(
     name: `spreadit-${addPolicy}-${deletePolicy}-${peers}`,
     seed,
     durationS: RAMP_S + SUSTAIN_S,
-    overlay: { name: 'spreadit', params: { addPolicy, deletePolicy } },
+    // Headroom below 1: chunk headers and control traffic ride on top of the stream rate, and a
+    // relay filled to exactly its upload capacity builds an ever-growing queue.
+    overlay: { name: 'spreadit', params: { addPolicy, deletePolicy, uploadHeadroom: 0.9 } },
     underlay: { kind: 'transit-stub' },
     stream: STREAM,
+    playout: { startupChunks: PLAYOUT_BUFFER_S * STREAM.chunkRateHz, maxBufferChunks: 256 },
     sourceLink: { uploadKbps: 1500, downloadKbps: 1500 },
     viewerLinks: VIEWER_LINKS,
     churn: [

@@ -1,0 +1,94 @@
+import assert from 'node:assert/strict'
+import { spawnSync } from 'node:child_process'
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { test } from 'node:test'
+import { simulate } from '../../src/cli/commands/simulate.ts'
+
+const dir = mkdtempSync(join(tmpdir(), 'pc-simulate-'))
+const scenarioPath = join(dir, 'tiny.yaml')
+writeFileSync(
+  scenarioPath,
+  [
+    'seed: 5',
+    'durationS: 20',
+    'overlay: { name: spreadit, params: { addPolicy: random, deletePolicy: root } }',
+    'underlay: { kind: constant, latencyMs: 15 }',
+    'stream: { kbps: 300, chunkRateHz: 10 }',
+    'sourceLink: { uploadKbps: 1000, downloadKbps: 1000 }',
+    'viewerLinks: [{ share: 1, uploadKbps: 1000, downloadKbps: 4000 }, { share: 1, uploadKbps: 300, downloadKbps: 2000 }]',
+    'churn: { arrivalsPerS: 3, startS: 0, endS: 15, session: { dist: exponential, meanS: 10 }, crashFraction: 0.5 }',
+    'sampling: { intervalS: 5 }',
+  ].join('\n'),
+)
+
+async function run(out: string, seed?: number): Promise<string> {
+  const lines: string[] = []
+  await simulate(scenarioPath, {
+    out,
+    quiet: true,
+    print: (l) => lines.push(l),
+    ...(seed === undefined ? {} : { seed }),
+  })
+  assert.match(lines[0]!, /seed \d+ \(replay: peercaster simulate .*tiny\.yaml --seed \d+\)/)
+  return readFileSync(join(out, 'results.json'), 'utf8')
+}
+
+test('the same seed gives a byte-identical results.json; another seed does not', async () => {
+  const a = await run(join(dir, 'a'))
+  const b = await run(join(dir, 'b'))
+  assert.equal(a, b)
+  const other = await run(join(dir, 'c'), 6)
+  assert.notEqual(other, a)
+
+  const results = JSON.parse(a)
+  assert.equal(results.seed, 5)
+  assert.equal(results.runs.length, 1)
+  const metrics = results.runs[0].metrics
+  assert.ok(metrics.viewersJoined > 10, `viewers joined: ${metrics.viewersJoined}`)
+  assert.ok(metrics.crashes > 0 && metrics.gracefulLeaves > 0)
+  assert.equal(results.runs[0].samples.length, 4)
+  // No wall-clock values: nothing that looks like a date or an ISO time.
+  assert.doesNotMatch(a, /20\d\d-\d\d-\d\dT/)
+  const svgs = readdirSync(join(dir, 'a')).filter((f) => f.endsWith('.svg'))
+  assert.ok(svgs.length >= 3)
+  assert.ok(readFileSync(join(dir, 'a', 'cdf-startup-delay.svg'), 'utf8').includes('CDF of startup delay'))
+})
+
+function cli(...args: string[]) {
+  return spawnSync(process.execPath, ['bin/peercaster.mjs', ...args], { encoding: 'utf8' })
+}
+
+test('bad input is one line on stderr and exit code 2', () => {
+  const unknown = cli('simulate', 'no-such-preset')
+  assert.equal(unknown.status, 2)
+  assert.equal(unknown.stderr.trim().split('\n').length, 1)
+  assert.match(
+    unknown.stderr,
+    /unknown preset "no-such-preset" \(presets: spreadit-chain, spreadit-policies;/,
+  )
+
+  const badPath = join(dir, 'bad.yaml')
+  writeFileSync(badPath, readFileSync(scenarioPath, 'utf8').replace('arrivalsPerS: 3', 'arrivalsPerS: -3'))
+  const bad = cli('simulate', badPath)
+  assert.equal(bad.status, 2)
+  assert.equal(
+    bad.stderr.trim(),
+    `peercaster: ${badPath}: scenario.churn.arrivalsPerS: expected a positive number`,
+  )
+
+  const seed = cli('simulate', 'spreadit-chain', '--seed', 'abc')
+  assert.equal(seed.status, 2)
+  assert.match(seed.stderr, /--seed must be a whole number/)
+})
+
+test('--help explains the commands', () => {
+  const help = cli('--help')
+  assert.equal(help.status, 0)
+  assert.match(help.stdout, /simulate/)
+  assert.match(help.stdout, /demo/)
+  const sub = cli('simulate', '--help')
+  assert.equal(sub.status, 0)
+  assert.match(sub.stdout, /spreadit-policies/)
+})
