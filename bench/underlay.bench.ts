@@ -18,6 +18,12 @@ function memoryMb(): number {
   return (m.heapUsed + m.arrayBuffers) / 2 ** 20
 }
 
+/** Typed-array backing stores only: steadier than heapUsed for structures made of typed arrays. */
+function arrayBuffersMb(): number {
+  gc?.()
+  return process.memoryUsage().arrayBuffers / 2 ** 20
+}
+
 function randomPairs(count: number, hosts: number, seed: number): Int32Array {
   const rng = createRng(seed)
   const pairs = new Int32Array(2 * count)
@@ -63,6 +69,9 @@ console.log(`node ${process.version}, ${process.arch}; gc exposed: ${gc !== unde
 const baseMb = memoryMb()
 const net = createTransitStub({}, createRng(1))
 const topoMb = memoryMb() - baseMb
+const beforeHosts = arrayBuffersMb()
+attachHosts(net, 2)
+const hostsMb = arrayBuffersMb() - beforeHosts
 
 // Generation (median of 5), hierarchical tables included.
 const genMs: number[] = []
@@ -82,10 +91,7 @@ console.log(
     `${fmt(median(genMs))} ms with hierarchical tables, ${fmt(median(genDijkstraMs))} ms graph only (median of 5)`,
 )
 console.log(`  memory for graph + hierarchical tables: ${fmt(topoMb)} MB`)
-
-const beforeHosts = memoryMb()
-attachHosts(net, 2)
-console.log(`  ${HOSTS} hosts attached: ${fmt(memoryMb() - beforeHosts)} MB`)
+console.log(`  ${HOSTS} hosts attached: ${fmt(hostsMb)} MB of typed arrays`)
 
 const pairs = randomPairs(2_000_000, HOSTS, 3)
 const coldH = latencyRate(net, pairs)

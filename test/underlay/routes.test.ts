@@ -19,8 +19,18 @@ const SMALL: Partial<TransitStubOptions> = {
   routersPerStubDomain: 5,
 }
 
-/** Small topologies of several shapes: default density, trees only, and dense domains. */
+/** Small topologies of several shapes: default density, trees only, dense domains, one-router domains. */
 const smallTopologies = [
+  {
+    seed: 4,
+    extra: {
+      transitDomains: 1,
+      routersPerTransitDomain: 1,
+      stubDomainsPerTransitRouter: 3,
+      routersPerStubDomain: 1,
+    },
+  },
+  { seed: 5, extra: { transitDomains: 2, routersPerTransitDomain: 1, routersPerStubDomain: 2 } },
   { seed: 1, extra: {} },
   {
     seed: 2,
@@ -106,7 +116,7 @@ test('on the 10,000-router i3 topology the hierarchical decomposition matches fu
 })
 
 test('the row cache never holds more than its bound and stays correct while evicting', () => {
-  const topo = smallTopologies[0]!
+  const topo = smallTopologies[2]!
   const n = topo.graph.routerCount
   const reference = Array.from({ length: n }, (_, a) => referenceDistances(topo.graph, a))
   const routes = new DijkstraRoutes(topo.graph, 4)
@@ -126,7 +136,7 @@ test('the row cache never holds more than its bound and stays correct while evic
 })
 
 test('the row cache evicts the least recently used row', () => {
-  const topo = smallTopologies[0]!
+  const topo = smallTopologies[2]!
   const routes = new DijkstraRoutes(topo.graph, 3)
   const cache = routes.cache
   for (const source of [10, 20, 30]) cache.row(source)

@@ -89,7 +89,8 @@ export class Dijkstra {
 }
 
 /**
- * Link ids from `from` to `to`, read off a predecessor row rooted at `root` (router - lo indexing).
+ * Link ids from `from` to `to`, read off a predecessor row rooted at `root`: the link into router v
+ * is predLink[rowOffset + v - lo] (an offset rather than a subarray view: no allocation per query).
  * When root === from the walk from `to` runs backwards and is reversed; when root === to the walk
  * from `from` already runs forwards.
  */
@@ -101,11 +102,12 @@ export function pathFromRow(
   to: number,
   lo = 0,
   out: number[] = [],
+  rowOffset = 0,
 ): number[] {
   const start = out.length
   let v = root === from ? to : from
   while (v !== root) {
-    const link = predLink[v - lo]!
+    const link = predLink[rowOffset + v - lo]!
     if (link < 0) throw new RangeError(`No route between routers ${from} and ${to}`)
     out.push(link)
     v = graph.otherEnd(link, v)

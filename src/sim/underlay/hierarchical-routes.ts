@@ -88,7 +88,7 @@ export class HierarchicalRoutes implements RouteOracle {
       ta = topo.stubTransitRouter[sa]!
     }
     const tb = sb < 0 ? b : topo.stubTransitRouter[sb]!
-    if (ta !== tb) pathFromRow(graph, this.transitPred.subarray(ta * T, ta * T + T), ta, ta, tb, 0, out)
+    if (ta !== tb) pathFromRow(graph, this.transitPred, ta, ta, tb, 0, out, ta * T)
     if (sb >= 0) {
       out.push(topo.stubUplink[sb]!)
       this.stubPath(sb, topo.stubGateway[sb]!, b, out)
@@ -100,7 +100,6 @@ export class HierarchicalRoutes implements RouteOracle {
     if (from === to) return out
     const S = this.S
     const lo = this.topo.stubBase + s * S
-    const at = (from - lo + s * S) * S
-    return pathFromRow(this.topo.graph, this.stubPred.subarray(at, at + S), from, from, to, lo, out)
+    return pathFromRow(this.topo.graph, this.stubPred, from, from, to, lo, out, (from - lo + s * S) * S)
   }
 }
