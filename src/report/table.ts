@@ -10,7 +10,8 @@ export function formatCell(v: Cell, digits = 2): string {
 
 export function textTable(headers: readonly string[], rows: readonly (readonly Cell[])[]): string {
   const cells = rows.map((r) => headers.map((_, i) => formatCell(r[i] ?? null)))
-  const numeric = headers.map((_, i) => rows.length > 0 && rows.every((r) => typeof r[i] !== 'string'))
+  const looksNumeric = (v: Cell | undefined) => typeof v !== 'string' || /^[-+]?[\d.,]+[%x×]?$/.test(v)
+  const numeric = headers.map((_, i) => rows.length > 0 && rows.every((r) => looksNumeric(r[i])))
   const widths = headers.map((h, i) => Math.max(h.length, ...cells.map((r) => r[i]!.length)))
   const line = (vals: readonly string[]) =>
     vals

@@ -14,9 +14,14 @@ export function demoScenario(viewers: number, seed: number) {
     name: 'demo',
     seed,
     durationS: 60,
-    overlay: { name: 'spreadit', params: { addPolicy: 'smart-placement', deletePolicy: 'root' } },
+    // Headroom: a relay filled to exactly its upload rate queues without bound (headers, control).
+    overlay: {
+      name: 'spreadit',
+      params: { addPolicy: 'smart-placement', deletePolicy: 'root', uploadHeadroom: 0.9 },
+    },
     underlay: { kind: 'transit-stub' },
     stream: { kbps: 300, chunkRateHz: 10 },
+    playout: { startupChunks: 30, maxBufferChunks: 256 },
     sourceLink: { uploadKbps: 1500, downloadKbps: 1500 },
     viewerLinks: [
       { share: 0.6, uploadKbps: 1000, downloadKbps: 4000 },
@@ -47,7 +52,15 @@ export function demoScenario(viewers: number, seed: number) {
 const HEADERS = ['t (s)', 'viewers', 'receiving', 'depth max', 'depth mean', 'continuity', 'source upload']
 
 function sampleRow(s: Sample) {
-  return [s.tS, s.liveViewers, s.connected, s.maxDepth, s.meanDepth, s.meanContinuity, s.sourceUploadRatio]
+  return [
+    s.tS,
+    s.liveViewers,
+    s.connected,
+    s.maxDepth,
+    s.meanDepth.toFixed(2),
+    s.meanContinuity === null ? null : s.meanContinuity.toFixed(3),
+    `${s.sourceUploadRatio.toFixed(2)}x`,
+  ]
 }
 
 export function runDemo(viewers: number, seed: number, print: (line: string) => void): void {
