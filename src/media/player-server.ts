@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { GopCache } from './gop-cache.ts'
+import { type SpliceSegment, TsSplicer } from './ts-splicer.ts'
 
 /** What the endpoint needs from a chunk: a Chunk from the playout buffer or a MediaChunk. */
 export interface PlayableChunk {
@@ -36,8 +37,10 @@ export interface PlayerServerStats {
   clientsRejected: number
   chunksIn: number
   bytesOut: number
-  /** Holes in the sequence numbers fed in; players skip to the next keyframe after one. */
+  /** Holes in the sequence numbers fed in; output resumes cleanly at the next keyframe. */
   gaps: number
+  /** Chunks fed in but not shown: between a hole and the next keyframe. */
+  skippedChunks: number
   /** Times a slow player was made to skip to the next keyframe. */
   backlogSkips: number
 }
@@ -54,10 +57,11 @@ const DEFAULT_MAX_BACKLOG_BYTES = 8 * 1024 * 1024
  * Serves the live stream to local players (VLC, mpv, ffplay, a browser) at GET /live.ts, plus
  * GET /stats (JSON) and GET /metrics (Prometheus text). Fed with `write(chunk)` in playout order.
  * Every player starts at a keyframe chunk (which carries PAT+PMT in front): at once from the
- * cached latest keyframe group, else at the next keyframe. After a hole in the feed, or when a
- * player's backlog passes `maxBacklogBytes`, that player skips to the next keyframe rather than
- * being dropped, so it sees a freeze, never a corrupt picture. Parent changes upstream are
- * invisible here: only chunk order matters.
+ * cached latest keyframe group, else at the next keyframe. A hole in the feed is spliced out by
+ * TsSplicer (players see a freeze, never a corrupt picture). A player whose backlog passes
+ * `maxBacklogBytes` is not dropped: it skips to the next keyframe once its backlog has halved
+ * (it may then see one continuity break). Parent changes upstream are invisible here: only chunk
+ * order matters.
  */
 export class PlayerServer {
   readonly stats: PlayerServerStats = {
@@ -67,11 +71,12 @@ export class PlayerServer {
     chunksIn: 0,
     bytesOut: 0,
     gaps: 0,
+    skippedChunks: 0,
     backlogSkips: 0,
   }
   private readonly players = new Set<Player>()
-  private readonly gop: GopCache<PlayableChunk>
-  private lastSeq = -1
+  private readonly gop: GopCache<SpliceSegment>
+  private readonly splicer = new TsSplicer()
   private readonly maxClients: number
   private readonly maxBacklogBytes: number
 
@@ -118,13 +123,13 @@ export class PlayerServer {
   write(chunk: PlayableChunk): void {
     if (chunk.payload === null) return
     this.stats.chunksIn++
-    if (this.lastSeq >= 0 && chunk.seq !== this.lastSeq + 1) {
-      this.stats.gaps++
-      for (const player of this.players) player.waitingForKeyframe = true
+    const segments = this.splicer.write({ seq: chunk.seq, keyframe: chunk.keyframe, payload: chunk.payload })
+    this.stats.gaps = this.splicer.stats.gaps
+    this.stats.skippedChunks = this.splicer.stats.skippedChunks
+    for (const segment of segments) {
+      this.gop.add(segment)
+      for (const player of this.players) this.send(player, segment)
     }
-    this.lastSeq = chunk.seq
-    this.gop.add(chunk)
-    for (const player of this.players) this.send(player, chunk)
   }
 
   close(): Promise<void> {
@@ -136,7 +141,7 @@ export class PlayerServer {
     })
   }
 
-  private send(player: Player, chunk: PlayableChunk): void {
+  private send(player: Player, chunk: SpliceSegment): void {
     const backlog = player.res.writableLength
     if (player.waitingForKeyframe) {
       // Resume only at a keyframe and once the old backlog has mostly drained.
@@ -147,7 +152,7 @@ export class PlayerServer {
       this.stats.backlogSkips++
       return
     }
-    player.res.write(chunk.payload!)
+    player.res.write(chunk.payload)
     this.stats.bytesOut += chunk.size
   }
 
