@@ -105,8 +105,7 @@ export class TsSplicer {
   }
 
   private isPesPid(pid: number): boolean {
-    const program = this.psi.program
-    return program !== null && program.streams.some((s) => s.pid === pid && s.kind !== 'other')
+    return this.psi.program?.streams.some((s) => s.pid === pid && s.kind !== 'other') ?? false
   }
 
   /** Index in `held` before which every PES packet is complete. */

@@ -50,7 +50,9 @@ test('re-aligns arbitrary read sizes into the original packets', () => {
     const reader = new TsPacketReader()
     const out = readAll(reader, concat(input), createRng(seed), 1 + seed * 37)
     assert.equal(out.length, 300, `seed ${seed}`)
-    out.forEach((p, i) => assert.deepEqual(p, input[i], `seed ${seed} packet ${i}`))
+    out.forEach((p, i) => {
+      assert.deepEqual(p, input[i], `seed ${seed} packet ${i}`)
+    })
     assert.deepEqual(reader.stats, { packets: 300, discardedBytes: 0, resyncs: 0 })
   }
 })
