@@ -61,10 +61,11 @@ export class LoopRebaser {
     if (this.pass === 0) {
       const pts = pes.ptsOffset >= 0 ? readTimestamp(packet, pes.ptsOffset) : -1
       const dts = pes.dtsOffset >= 0 ? readTimestamp(packet, pes.dtsOffset) : -1
-      this.learnRange(track, pts)
-      this.learnRange(track, dts)
-      // Frame steps come from decode order (DTS, else PTS); PTS alone jumps around B-frames.
-      this.learnStep(track, dts >= 0 ? dts : pts)
+      // Decode order (DTS, else PTS) must continue across the loop; PTS follows by the same shift.
+      // PTS alone would overstate the span by the B-frame reorder delay.
+      const decodeTs = dts >= 0 ? dts : pts
+      this.learnRange(track, decodeTs)
+      this.learnStep(track, decodeTs)
       return
     }
     for (const at of [pes.ptsOffset, pes.dtsOffset]) {

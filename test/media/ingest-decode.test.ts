@@ -155,3 +155,15 @@ test('without random_access_indicator, keyframes are found from the H.264 NAL un
   const result = decodeTs(joined(chunks.slice(keyframes[2]!.seq)))
   assert.deepEqual(result.complaints, [])
 })
+
+test('a PCR duration budget cuts chunks by stream time; bad budgets are refused', {
+  skip: ffmpegMissing,
+}, () => {
+  const ing = new TsIngest({ targetBytes: 100_000, targetDurationMs: 200 })
+  const chunks = [...ing.push(stream, 0), ...ing.end(0)]
+  // ~5 chunks per second by PCR, plus the cuts that keyframes force (PCRs come every 40-80 ms).
+  assert.ok(chunks.length >= SECONDS * 4 && chunks.length <= SECONDS * 8, `${chunks.length} chunks`)
+  assert.throws(() => new TsIngest({ targetBytes: 0 }), /targetBytes/)
+  assert.throws(() => new TsIngest({ targetBytes: 300_000 }), /targetBytes/)
+  assert.throws(() => ing.chunker.push(new Uint8Array(100), 0), /188-byte packet/)
+})
