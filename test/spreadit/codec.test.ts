@@ -10,9 +10,10 @@ const peerId = (i: number) => `12D3KooW${String(i).padStart(44, 'x')}`
 
 test('every control message round-trips', () => {
   const msgs: SpreadItMessage[] = [
-    { type: 'subscribe', locator: [1.5, -2, 3], uploadKbps: Number.POSITIVE_INFINITY },
+    { type: 'subscribe', locator: [1.5, -2, 3], uploadKbps: Number.POSITIVE_INFINITY, avoid: [4, peerId(9)] },
     { type: 'accept', path: [0, 7, 300000] },
-    { type: 'redirect', target: peerId(3), cascade: true },
+    { type: 'redirect', target: peerId(3), cascade: true, deadEnd: false },
+    { type: 'redirect', target: 5, cascade: false, deadEnd: true },
     { type: 'unsubscribe' },
     { type: 'heartbeat' },
     { type: 'path', path: [peerId(1), peerId(2)] },
@@ -41,13 +42,13 @@ test('a path longer than the bound is a RemoteProtocolError', () => {
 
 test('subscribe with a NaN or negative capacity is rejected', () => {
   for (const uploadKbps of [Number.NaN, -1]) {
-    const bytes = spreaditCodec.encode({ type: 'subscribe', locator: [], uploadKbps })
+    const bytes = spreaditCodec.encode({ type: 'subscribe', locator: [], uploadKbps, avoid: [] })
     assert.throws(() => spreaditCodec.decode(bytes), isRemoteProtocolError)
   }
 })
 
 test('sizeOf matches the encoded size for numeric ids within the NODE_ID allowance', () => {
-  const m: SpreadItMessage = { type: 'subscribe', locator: [1, 2], uploadKbps: 800 }
+  const m: SpreadItMessage = { type: 'subscribe', locator: [1, 2], uploadKbps: 800, avoid: [] }
   assert.equal(spreaditCodec.sizeOf(m), spreaditCodec.encode(m).length)
   assert.equal(spreaditCodec.sizeOf({ type: 'heartbeat' }), 2)
   assert.ok(

@@ -54,4 +54,5 @@ export const subscribe = (uploadKbps = 0): SpreadItMessage => ({
   type: 'subscribe',
   locator: [0, 0],
   uploadKbps,
+  avoid: [],
 })

@@ -6,8 +6,11 @@ import { chunk, soloNode, subscribe } from './fake-env.ts'
 function attachedViewer(params: Record<string, unknown> = {}) {
   const { node, rec } = soloNode(9, {}, params)
   node.start(0)
-  assert.deepEqual(rec.sent.at(-1), { to: 0, msg: { type: 'subscribe', locator: [0, 0], uploadKbps: 1601 } })
-  node.onMessage(10, 0, { type: 'redirect', target: 1, cascade: false })
+  assert.deepEqual(rec.sent.at(-1), {
+    to: 0,
+    msg: { type: 'subscribe', locator: [0, 0], uploadKbps: 1601, avoid: [] },
+  })
+  node.onMessage(10, 0, { type: 'redirect', target: 1, cascade: false, deadEnd: false })
   node.onMessage(20, 1, { type: 'accept', path: [0, 1] })
   assert.equal(node.state, 'attached')
   rec.sent.length = 0
@@ -44,7 +47,7 @@ test('a relay delivers locally and forwards with hops + 1', () => {
 test('chunks and redirects from anyone but the parent are ignored', () => {
   const { node, rec } = attachedViewer()
   node.onMessage(30, 5, { type: 'chunk', chunk: chunk(1), hops: 1 })
-  node.onMessage(31, 5, { type: 'redirect', target: 6, cascade: false })
+  node.onMessage(31, 5, { type: 'redirect', target: 6, cascade: false, deadEnd: false })
   assert.equal(rec.delivered.length, 0)
   assert.equal(rec.sent.length, 0)
   assert.equal(node.state, 'attached')
@@ -53,18 +56,20 @@ test('chunks and redirects from anyone but the parent are ignored', () => {
 test('a subscribe from an ancestor is sent back to the source, never accepted', () => {
   const { node, rec } = attachedViewer()
   node.onMessage(30, 1, subscribe(1e6))
-  assert.deepEqual(rec.sent, [{ to: 1, msg: { type: 'redirect', target: 0, cascade: false } }])
+  assert.deepEqual(rec.sent, [
+    { to: 1, msg: { type: 'redirect', target: 0, cascade: false, deadEnd: false } },
+  ])
   assert.equal(node.topology().children.length, 0)
 })
 
 test('an accept whose path contains us is declined (cycle) and the walk restarts at the source', () => {
   const { node, rec } = soloNode(9)
   node.start(0)
-  node.onMessage(10, 0, { type: 'redirect', target: 4, cascade: false })
+  node.onMessage(10, 0, { type: 'redirect', target: 4, cascade: false, deadEnd: false })
   node.onMessage(20, 4, { type: 'accept', path: [0, 9, 4] })
   assert.deepEqual(rec.sent.slice(-2), [
     { to: 4, msg: { type: 'unsubscribe' } },
-    { to: 0, msg: { type: 'subscribe', locator: [0, 0], uploadKbps: 1601 } },
+    { to: 0, msg: { type: 'subscribe', locator: [0, 0], uploadKbps: 1601, avoid: [] } },
   ])
   assert.equal(node.state, 'joining')
   assert.deepEqual(rec.metrics.at(-1), { name: 'cyclesBroken', value: 1 })
@@ -90,7 +95,10 @@ test('a node pushed deeper than maxDepth re-joins from the source; at maxDepth i
   node.onMessage(30, 1, { type: 'path', path: [0, 5, 6] })
   assert.equal(node.depth, 3)
   node.onMessage(31, 22, subscribe())
-  assert.deepEqual(rec.sent.at(-1), { to: 22, msg: { type: 'redirect', target: 1, cascade: false } })
+  assert.deepEqual(rec.sent.at(-1), {
+    to: 22,
+    msg: { type: 'redirect', target: 1, cascade: false, deadEnd: true },
+  })
   node.onMessage(32, 1, { type: 'path', path: [0, 5, 6, 7] })
   assert.equal(node.state, 'joining')
 })
@@ -127,7 +135,7 @@ test('leave: unsubscribe from the parent, redirect children per policy, then ign
     node.leave(40)
     assert.deepEqual(rec.sent, [
       { to: 1, msg: { type: 'unsubscribe' } },
-      { to: 22, msg: { type: 'redirect', target, cascade } },
+      { to: 22, msg: { type: 'redirect', target, cascade, deadEnd: false } },
     ])
     assert.equal(rec.timers.size, 0, 'all timers cancelled')
     node.onMessage(50, 23, subscribe())

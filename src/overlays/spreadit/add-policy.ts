@@ -7,7 +7,8 @@ import type { AddPolicy, BaseAddPolicy } from './params.ts'
 /** What a node does with a subscribe request (§V.A). */
 export type AddDecision =
   | { readonly kind: 'accept' }
-  | { readonly kind: 'redirect'; readonly target: NodeId }
+  /** `deadEnd`: nothing below us is worth trying, the newcomer is sent back up. */
+  | { readonly kind: 'redirect'; readonly target: NodeId; readonly deadEnd: boolean }
   /** Knock-Downs: accept the newcomer and push `victim` (the farthest child) down under it. */
   | { readonly kind: 'knock-down'; readonly victim: NodeId }
   /** Smart-Bandwidth: the stronger newcomer takes this node's place; this node goes under it. */
@@ -20,6 +21,8 @@ export interface Newcomer {
   readonly uploadKbps: number
   /** Children the newcomer could feed (child limit derived from uploadKbps). */
   readonly capacity: number
+  /** Dead ends this walk already met. */
+  readonly avoid: readonly NodeId[]
 }
 
 /** The deciding node's local view: itself, its parent, its children (all the paper allows). */
@@ -38,7 +41,7 @@ export interface LocalView {
 }
 
 export function decideAdd(policy: AddPolicy, base: BaseAddPolicy, view: LocalView, x: Newcomer): AddDecision {
-  if (view.depthFull) return { kind: 'redirect', target: deadEndTarget(view) }
+  if (view.depthFull) return deadEnd(view)
   // "A node which is unsaturated always accepts a data-transfer session setup request."
   if (view.children.size < view.childLimit) return { kind: 'accept' }
   if (policy === 'smart-bandwidth') {
@@ -51,19 +54,23 @@ export function decideAdd(policy: AddPolicy, base: BaseAddPolicy, view: LocalVie
 }
 
 function decideSaturated(policy: BaseAddPolicy, view: LocalView, x: Newcomer): AddDecision {
-  // Children that cannot feed anyone are dead ends for a walk; redirecting there only bounces back.
-  const candidates = view.children.ids.filter((id) => id !== x.id && view.children.get(id)!.capacity > 0)
+  // Children that cannot feed anyone, or already sent this walk back up, are dead ends: a
+  // redirect there only bounces back. (Without this a deterministic policy such as
+  // Smart-Placement sends a walk into the same full subtree until its redirect budget runs out.)
+  const candidates = view.children.ids.filter(
+    (id) => id !== x.id && view.children.get(id)!.capacity > 0 && !x.avoid.includes(id),
+  )
   switch (policy) {
     case 'random': {
-      if (candidates.length === 0) return { kind: 'redirect', target: deadEndTarget(view) }
-      return { kind: 'redirect', target: candidates[view.rng.int(candidates.length)]! }
+      if (candidates.length === 0) return deadEnd(view)
+      return { kind: 'redirect', target: candidates[view.rng.int(candidates.length)]!, deadEnd: false }
     }
     case 'round-robin': {
       // The head of the list is the least recently used child (ChildTable.rotate moves it back).
       const head = candidates[0]
-      if (head === undefined) return { kind: 'redirect', target: deadEndTarget(view) }
+      if (head === undefined) return deadEnd(view)
       view.children.rotate(head)
-      return { kind: 'redirect', target: head }
+      return { kind: 'redirect', target: head, deadEnd: false }
     }
     case 'smart-placement':
       return closestTo(view, x, candidates)
@@ -99,17 +106,22 @@ function closestTo(view: LocalView, x: Newcomer, candidates: readonly NodeId[]):
       best = id
     }
   }
-  return { kind: 'redirect', target: best ?? deadEndTarget(view) }
+  return best === null ? deadEnd(view) : { kind: 'redirect', target: best, deadEnd: false }
 }
 
 /**
  * A saturated node with no child worth trying sends the newcomer back up (the paper allows the
- * parent as a target). The source has nowhere up to go: it names a child (or itself) and lets
- * the newcomer's redirect budget run out into "resource unavailable".
+ * parent as a target) and marks itself a dead end. The source has nowhere up to go: it names a
+ * random child (or itself) and lets the newcomer's redirect budget run out into "resource
+ * unavailable"; the retry starts with a clean slate.
  */
-function deadEndTarget(view: LocalView): NodeId {
-  if (view.parent !== null) return view.parent
-  if (!view.isSource) return view.source
+function deadEnd(view: LocalView): AddDecision {
+  if (view.parent !== null) return { kind: 'redirect', target: view.parent, deadEnd: true }
+  if (!view.isSource) return { kind: 'redirect', target: view.source, deadEnd: true }
   const ids = view.children.ids
-  return ids.length > 0 ? ids[view.rng.int(ids.length)]! : view.source
+  return {
+    kind: 'redirect',
+    target: ids.length > 0 ? ids[view.rng.int(ids.length)]! : view.source,
+    deadEnd: false,
+  }
 }

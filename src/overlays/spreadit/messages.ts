@@ -15,6 +15,8 @@ export interface Subscribe {
   readonly type: 'subscribe'
   readonly locator: Locator
   readonly uploadKbps: number
+  /** Nodes that sent this walk back up as dead ends (full subtrees): not worth a redirect. */
+  readonly avoid: readonly NodeId[]
 }
 
 /** Session opened. `path` is the acceptor's ancestor chain plus the acceptor: source first. */
@@ -26,11 +28,13 @@ export interface Accept {
 /**
  * The redirect primitive (§IV.A): close the session with me and open one with `target`.
  * `cascade` (Grandfather-All, Root-All): first hand the same redirect to all your children.
+ * `deadEnd`: the sender is saturated and has no child worth trying; the walk should not come back.
  */
 export interface Redirect {
   readonly type: 'redirect'
   readonly target: NodeId
   readonly cascade: boolean
+  readonly deadEnd: boolean
 }
 
 /** Child -> parent: close the data-transfer session. */
@@ -57,6 +61,10 @@ const HEADER_BYTES = 2
 const NODE_ID_MAX_WIRE = 2 + MAX_NODE_ID_BYTES
 /** Longest path a message may carry: the source plus maxDepth ancestors at the deepest. */
 export const MAX_PATH_IDS = MAX_DEPTH_LIMIT + 1
+/** Dead ends a walk remembers (oldest forgotten first). */
+export const MAX_AVOID_IDS = 16
+const CASCADE_FLAG = 1
+const DEAD_END_FLAG = 2
 
 function readPath(r: Reader): NodeId[] {
   return r.array(MAX_PATH_IDS, (rr) => rr.nodeId())
@@ -83,11 +91,12 @@ export const spreaditCodec = new MessageCodec<SpreadItMessage>('spreadit', 1, {
   chunk: chunkMessageSpec(1),
   subscribe: {
     code: 2,
-    maxBytes: HEADER_BYTES + 1 + MAX_LOCATOR_LENGTH * 8 + 8,
+    maxBytes: HEADER_BYTES + 1 + MAX_LOCATOR_LENGTH * 8 + 8 + 1 + MAX_AVOID_IDS * NODE_ID_MAX_WIRE,
     encode(w, m) {
       w.varint(m.locator.length)
       for (const x of m.locator) w.f64(x)
       w.f64(m.uploadKbps)
+      writePath(w, m.avoid)
     },
     decode(r) {
       const locator = r.array(MAX_LOCATOR_LENGTH, (rr) => rr.f64())
@@ -95,9 +104,10 @@ export const spreaditCodec = new MessageCodec<SpreadItMessage>('spreadit', 1, {
       const uploadKbps = r.f64()
       // Infinity is legal (unlimited), NaN and negatives are not.
       if (!(uploadKbps >= 0)) throw new RemoteProtocolError(`subscribe: bad uploadKbps ${uploadKbps}`)
-      return { type: 'subscribe', locator, uploadKbps }
+      const avoid = r.array(MAX_AVOID_IDS, (rr) => rr.nodeId())
+      return { type: 'subscribe', locator, uploadKbps, avoid }
     },
-    sizeOf: (m) => HEADER_BYTES + 1 + m.locator.length * 8 + 8,
+    sizeOf: (m) => HEADER_BYTES + 1 + m.locator.length * 8 + 8 + 1 + m.avoid.length * NODE_ID_WIRE_BYTES,
   },
   accept: {
     code: 3,
@@ -110,13 +120,19 @@ export const spreaditCodec = new MessageCodec<SpreadItMessage>('spreadit', 1, {
     code: 4,
     maxBytes: HEADER_BYTES + NODE_ID_MAX_WIRE + 1,
     encode(w, m) {
-      w.nodeId(m.target).u8(m.cascade ? 1 : 0)
+      w.nodeId(m.target).u8((m.cascade ? CASCADE_FLAG : 0) | (m.deadEnd ? DEAD_END_FLAG : 0))
     },
     decode(r) {
       const target = r.nodeId()
-      const flag = r.u8()
-      if (flag > 1) throw new RemoteProtocolError(`redirect: bad cascade flag ${flag}`)
-      return { type: 'redirect', target, cascade: flag === 1 }
+      const flags = r.u8()
+      if (flags > (CASCADE_FLAG | DEAD_END_FLAG))
+        throw new RemoteProtocolError(`redirect: bad flags ${flags}`)
+      return {
+        type: 'redirect',
+        target,
+        cascade: (flags & CASCADE_FLAG) !== 0,
+        deadEnd: (flags & DEAD_END_FLAG) !== 0,
+      }
     },
     sizeOf: () => HEADER_BYTES + NODE_ID_WIRE_BYTES + 1,
   },

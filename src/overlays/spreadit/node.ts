@@ -4,7 +4,14 @@ import type { Env, NodeContext, Protocol, TimerId, TopologyView } from '../../co
 import type { Chunk, ChunkMessage } from '../../stream/chunk.ts'
 import { decideAdd } from './add-policy.ts'
 import { ChildTable } from './children.ts'
-import type { Accept, PathUpdate, Redirect, SpreadItMessage, Subscribe } from './messages.ts'
+import {
+  type Accept,
+  MAX_AVOID_IDS,
+  type PathUpdate,
+  type Redirect,
+  type SpreadItMessage,
+  type Subscribe,
+} from './messages.ts'
 import { childLimit, type SpreadItParams } from './params.ts'
 
 /** Timer kinds: a small fixed table per node (quinn-style), never one timer per peer. */
@@ -68,6 +75,8 @@ export class SpreadItNode implements Protocol<SpreadItMessage> {
   private walkTarget: NodeId | null = null
   /** Redirects followed in the current walk (bounded by maxRedirects). */
   private walkRedirects = 0
+  /** Dead ends met in the current walk, sent along so they are not retried (bounded). */
+  private walkAvoid: NodeId[] = []
   /** Redirects over the whole join, across resource-unavailable retries. */
   private joinRedirects = 0
   private discoveryStartedMs = 0
@@ -147,6 +156,7 @@ export class SpreadItNode implements Protocol<SpreadItMessage> {
       this.retryTimer = null
       if (this.phase === 'unavailable') {
         this.walkRedirects = 0
+        this.walkAvoid = []
         this.enterJoining(this.ctx.source)
       }
     }
@@ -268,14 +278,14 @@ export class SpreadItNode implements Protocol<SpreadItMessage> {
         rng: this.env.rng,
         distance: (a, b) => this.env.distance(a, b),
       },
-      { id: from, locator: msg.locator, uploadKbps: msg.uploadKbps, capacity },
+      { id: from, locator: msg.locator, uploadKbps: msg.uploadKbps, capacity, avoid: msg.avoid },
     )
     switch (decision.kind) {
       case 'accept':
         this.acceptChild(now, from, msg, capacity)
         return
       case 'redirect':
-        this.env.send(from, redirect(decision.target, false))
+        this.env.send(from, redirect(decision.target, false, decision.deadEnd))
         return
       case 'knock-down':
         // The farthest child goes one level down, under the closer newcomer.
@@ -350,6 +360,10 @@ export class SpreadItNode implements Protocol<SpreadItMessage> {
 
   private onRedirect(now: number, from: NodeId, msg: Redirect): void {
     if (this.phase === 'joining' && from === this.walkTarget) {
+      if (msg.deadEnd) {
+        if (this.walkAvoid.length >= MAX_AVOID_IDS) this.walkAvoid.shift()
+        this.walkAvoid.push(from)
+      }
       this.followRedirect(now, msg.target)
       return
     }
@@ -364,6 +378,7 @@ export class SpreadItNode implements Protocol<SpreadItMessage> {
     this.discoveryStartedMs = now
     this.joinRedirects = 0
     this.walkRedirects = 0
+    this.walkAvoid = []
     this.enterJoining(target)
   }
 
@@ -418,7 +433,12 @@ export class SpreadItNode implements Protocol<SpreadItMessage> {
   private enterJoining(target: NodeId): void {
     this.phase = 'joining'
     this.walkTarget = target
-    this.env.send(target, { type: 'subscribe', locator: this.env.locate(), uploadKbps: this.ctx.uploadKbps })
+    this.env.send(target, {
+      type: 'subscribe',
+      locator: this.env.locate(),
+      uploadKbps: this.ctx.uploadKbps,
+      avoid: this.walkAvoid.slice(),
+    })
     this.cancel(this.subscribeTimer)
     this.subscribeTimer = this.env.setTimer(this.params.subscribeTimeoutMs, TIMER_SUBSCRIBE_TIMEOUT)
   }
@@ -471,12 +491,12 @@ export class SpreadItNode implements Protocol<SpreadItMessage> {
     return this.ancestors.length
   }
 
-  /** Number of ids this node holds about others: bounded by maxChildren + maxDepth + a few. */
+  /** Ids this node holds about others: <= maxChildren + 2 * maxDepth + 1 + MAX_AVOID_IDS. */
   get stateSize(): number {
-    return this.children.size + this.ancestors.length + this.pathForChildren.length
+    return this.children.size + this.ancestors.length + this.pathForChildren.length + this.walkAvoid.length
   }
 }
 
-function redirect(target: NodeId, cascade: boolean): Redirect {
-  return { type: 'redirect', target, cascade }
+function redirect(target: NodeId, cascade: boolean, deadEnd = false): Redirect {
+  return { type: 'redirect', target, cascade, deadEnd }
 }
