@@ -79,7 +79,7 @@ test('random times at scale come out sorted', () => {
   let last = -1
   let n = 0
   for (let h = q.pop(); h !== -1; h = q.pop()) {
-    assert.ok(q.poppedTime >= last)
+    assert.ok(q.poppedTime >= last, `${q.poppedTime} after ${last}`)
     last = q.poppedTime
     q.release(h)
     n++

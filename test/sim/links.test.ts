@@ -158,7 +158,7 @@ test('cancelled timers do not fire; a stale timer id cancels nothing', () => {
     { at: 25, kind: 3 },
     { at: 40, kind: 4 },
   ])
-  assert.ok(t4 !== t3)
+  assert.notEqual(t4, t3)
 })
 
 test('a throwing handler is reported with node, time and event', () => {
