@@ -41,10 +41,24 @@ export interface CdfSeries {
   points: readonly { x: number; p: number }[]
 }
 
+/**
+ * Without a canvas vega over-estimates text widths and pads the SVG to fit; a long subtitle is
+ * therefore split at the comma nearest its middle into two lines.
+ */
+export function subtitleLines(subtitle: string, maxChars = 60): string[] {
+  if (subtitle.length <= maxChars) return [subtitle]
+  const middle = subtitle.length / 2
+  let best = -1
+  for (let i = subtitle.indexOf(', '); i !== -1; i = subtitle.indexOf(', ', i + 1)) {
+    if (best === -1 || Math.abs(i - middle) < Math.abs(best - middle)) best = i
+  }
+  return best === -1 ? [subtitle] : [subtitle.slice(0, best + 1), subtitle.slice(best + 2)]
+}
+
 function header(t: ChartText) {
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-    title: t.subtitle ? { text: t.title, subtitle: t.subtitle } : { text: t.title },
+    title: t.subtitle ? { text: t.title, subtitle: subtitleLines(t.subtitle) } : { text: t.title },
     width: t.width ?? 520,
     height: t.height ?? 300,
     config: chartConfig,

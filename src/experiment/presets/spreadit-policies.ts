@@ -245,6 +245,7 @@ export const spreaditPolicies: Preset = {
         })
       }
     }
+    const ms = (v: number | null) => (v === null ? null : v.toFixed(0))
     const table = textTable(
       [
         'N',
@@ -265,22 +266,24 @@ export const spreaditPolicies: Preset = {
         r.peers,
         r.add,
         r.del,
-        r.parentDiscoveryP50Ms,
-        r.parentDiscoveryP90Ms,
-        r.transienceP90Ms,
+        ms(r.parentDiscoveryP50Ms),
+        ms(r.parentDiscoveryP90Ms),
+        ms(r.transienceP90Ms),
         r.depthMax,
-        r.continuityMean,
-        r.continuityP10,
-        r.startupP50Ms,
-        r.playoutLagP50Ms,
-        r.sourceUploadRatio,
-        r.controlOverhead,
+        r.continuityMean.toFixed(3),
+        r.continuityP10.toFixed(3),
+        ms(r.startupP50Ms),
+        ms(r.playoutLagP50Ms),
+        `${r.sourceUploadRatio.toFixed(2)}x`,
+        `${(100 * r.controlOverhead).toFixed(2)}%`,
       ]),
     )
     return {
       analysis: { comparison: rows },
       figures,
-      table: `${table}\n(times in ms; depth = max at the end)`,
+      table:
+        `${table}\n(times in ms; disc = time to discover a parent, trans = transience, depth = max at the end,` +
+        ' cont = continuity, src up = source upload / stream rate, ctrl = control / data bytes)',
     }
   },
 }
