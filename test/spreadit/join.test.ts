@@ -141,3 +141,22 @@ test('Smart-Bandwidth lifts a strong newcomer up to the source, never above it',
   assert.deepEqual(h.topology(h.sourceId).children, [strong])
   assert.equal(h.parentOf(first), strong)
 })
+
+test('a dead end sends the walk back up and is not offered again (deterministic policies terminate)', () => {
+  const h = spreaditHarness(
+    { addPolicy: 'smart-placement' },
+    { sourceUploadKbps: cap(2), latencyMs: undefined },
+  )
+  const nearFull = h.addViewer(cap(1), [10, 0])
+  const far = h.addViewer(cap(1), [-60, 0])
+  h.runUntil(500)
+  const freeRider = h.addViewer(0, [12, 0]) // fills nearFull, which then has no child worth trying
+  h.runUntil(1000)
+  assert.equal(h.parentOf(freeRider), nearFull)
+  const x = h.addViewer(0, [11, 0])
+  h.runUntil(2000)
+  // source -> nearFull (closest) -> back to the source (dead end) -> far, which accepts: 3 redirects.
+  assert.equal(h.parentOf(x), far)
+  assert.equal(h.metric('redirects').at(-1), 3)
+  assert.equal(h.metric('resourceUnavailable').length, 0)
+})
