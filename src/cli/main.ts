@@ -10,11 +10,10 @@ export function createProgram(): Command {
   const program = new Command()
     .name('peercaster')
     .description(
-      'Peer-to-peer live streaming: five overlays (SpreadIt, P2PCast, i3, mesh-pull, DOAT) on one sans-IO\n' +
-        'runtime, driven by a deterministic simulator or a real libp2p host.',
+      'Peer-to-peer live streaming: five overlays (SpreadIt, P2PCast, i3, mesh-pull, DOAT) on one ' +
+        'sans-IO runtime, driven by a deterministic simulator or a real libp2p host.',
     )
     .version('0.1.0')
-    .showHelpAfterError('(run with --help for usage)')
     .exitOverride()
   registerSimulate(program)
   registerDemo(program)
