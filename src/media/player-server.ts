@@ -77,6 +77,7 @@ export class PlayerServer {
   private readonly players = new Set<Player>()
   private readonly gop: GopCache<SpliceSegment>
   private readonly splicer = new TsSplicer()
+  private closing: Promise<void> | null = null
   private readonly maxClients: number
   private readonly maxBacklogBytes: number
 
@@ -132,13 +133,18 @@ export class PlayerServer {
     }
   }
 
+  /** Ends every player's stream (players see end of file) and stops listening. Idempotent. */
   close(): Promise<void> {
+    if (this.closing !== null) return this.closing
+    for (const segment of this.splicer.flush()) for (const player of this.players) this.send(player, segment)
     for (const player of this.players) player.res.end()
     this.players.clear()
-    return new Promise((resolve) => {
+    this.stats.clients = 0
+    this.closing = new Promise((resolve) => {
       this.server.close(() => resolve())
       this.server.closeAllConnections()
     })
+    return this.closing
   }
 
   private send(player: Player, chunk: SpliceSegment): void {

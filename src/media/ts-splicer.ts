@@ -87,6 +87,13 @@ export class TsSplicer {
     return out
   }
 
+  /** End of the feed: nothing more can follow, so release what was held back. */
+  flush(): SpliceSegment[] {
+    const out: SpliceSegment[] = []
+    if (!this.waitingForKeyframe) this.releaseHeld(out, this.held.length)
+    return out
+  }
+
   private hold(packet: Uint8Array): void {
     this.psi.observe(packet)
     const pid = pidOf(packet)

@@ -4,10 +4,11 @@ import { readFileSync } from 'node:fs'
 import { test } from 'node:test'
 import { PacedTsFileReader, type PacingClock } from '../../src/media/paced-reader.ts'
 import { PcrPacer } from '../../src/media/pcr-pacer.ts'
+import { SAMPLE_CLIP_PATH } from '../../src/media/sample-clip.ts'
 import { continuityCounter, hasPayload, pcrOf, pidOf, TS_PACKET_BYTES } from '../../src/media/ts-header.ts'
 import { decodeTs, ffmpegMissing } from './ffmpeg.ts'
 
-const SAMPLE = new URL('../../assets/sample.ts', import.meta.url).pathname
+const SAMPLE = SAMPLE_CLIP_PATH
 
 class VirtualClock implements PacingClock {
   time = 1_000

@@ -2,9 +2,11 @@
 import assert from 'node:assert/strict'
 import { connect } from 'node:net'
 import { test } from 'node:test'
-import { TsIngest } from '../../src/media/ingest.ts'
+import { ingestTs, TsIngest } from '../../src/media/ingest.ts'
 import type { MediaChunk } from '../../src/media/media-chunk.ts'
+import { PacedTsFileReader } from '../../src/media/paced-reader.ts'
 import { type PlayableChunk, PlayerServer, PortInUseError } from '../../src/media/player-server.ts'
+import { SAMPLE_CLIP_PATH } from '../../src/media/sample-clip.ts'
 import { decodeUrl, ffmpegMissing, makeTestTs } from './ffmpeg.ts'
 
 const SECONDS = 4
@@ -136,6 +138,26 @@ test('too many players get 503; virtual chunks are ignored', async () => {
     assert.equal(server.stats.chunksIn, 0)
   } finally {
     socket.destroy()
+    await server.close()
+  }
+})
+
+test('demo path: looped sample clip -> ingest -> endpoint -> ffmpeg, zero complaints', {
+  skip: ffmpegMissing,
+}, async () => {
+  let virtualMs = 0
+  const clock = { now: () => virtualMs, sleep: async (ms: number) => void (virtualMs += ms) }
+  const server = await PlayerServer.listen({ port: 0 })
+  try {
+    const player = decodeUrl(server.url)
+    await until(() => server.stats.clients === 1)
+    const file = new PacedTsFileReader(SAMPLE_CLIP_PATH, { clock, loop: true, maxPasses: 2 })
+    for await (const chunk of ingestTs(file, { targetBytes: 8000 }, clock.now)) server.write(chunk)
+    await server.close()
+    const result = await player.done
+    assert.deepEqual(result.complaints, [])
+    assert.equal(result.videoFrames, 2 * 250)
+  } finally {
     await server.close()
   }
 })
