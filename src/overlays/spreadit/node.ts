@@ -59,6 +59,11 @@ export const METRIC = {
 type Phase = 'root' | 'joining' | 'attached' | 'unavailable' | 'gone'
 
 const HEARTBEAT: SpreadItMessage = { type: 'heartbeat' }
+/**
+ * Every this many beats a parent sends its path instead of a bare heartbeat, so a lost path
+ * update (message loss) heals within a few seconds; unchanged paths are not passed further down.
+ */
+export const PATH_REFRESH_BEATS = 8
 const UNSUBSCRIBE: SpreadItMessage = { type: 'unsubscribe' }
 
 export class SpreadItNode implements Protocol<SpreadItMessage> {
@@ -83,6 +88,7 @@ export class SpreadItNode implements Protocol<SpreadItMessage> {
   private consecutiveFailedWalks = 0
 
   private heartbeatTimer: TimerId | null = null
+  private beats = 0
   private subscribeTimer: TimerId | null = null
   private retryTimer: TimerId | null = null
 
@@ -137,7 +143,9 @@ export class SpreadItNode implements Protocol<SpreadItMessage> {
         if (this.children.remove(from)) this.env.disconnect(from)
         return
       case 'path':
-        if (this.phase === 'attached' && from === this.parent) this.adoptPath(now, msg.path)
+        if (this.phase !== 'attached' || from !== this.parent) return
+        this.parentLastHeardMs = now
+        this.adoptPath(now, msg.path)
         return
     }
   }
@@ -218,9 +226,11 @@ export class SpreadItNode implements Protocol<SpreadItMessage> {
 
   private heartbeat(now: number): void {
     const dead: NodeId[] = []
+    const beat: SpreadItMessage =
+      ++this.beats % PATH_REFRESH_BEATS === 0 ? { type: 'path', path: this.pathForChildren } : HEARTBEAT
     for (const [id, child] of this.children.entries()) {
       if (now - child.lastHeardMs > this.livenessMs) dead.push(id)
-      else this.env.send(id, HEARTBEAT)
+      else this.env.send(id, beat)
     }
     for (const id of dead) {
       this.children.remove(id)
@@ -403,7 +413,7 @@ export class SpreadItNode implements Protocol<SpreadItMessage> {
       this.startJoin(now, this.ctx.source)
       return
     }
-    this.setAncestors(path)
+    if (!samePath(path, this.ancestors)) this.setAncestors(path)
   }
 
   private setAncestors(path: readonly NodeId[]): void {
@@ -495,6 +505,12 @@ export class SpreadItNode implements Protocol<SpreadItMessage> {
   get stateSize(): number {
     return this.children.size + this.ancestors.length + this.pathForChildren.length + this.walkAvoid.length
   }
+}
+
+function samePath(a: readonly NodeId[], b: readonly NodeId[]): boolean {
+  if (a.length !== b.length) return false
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false
+  return true
 }
 
 function redirect(target: NodeId, cascade: boolean, deadEnd = false): Redirect {
