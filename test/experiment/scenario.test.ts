@@ -93,3 +93,20 @@ test('scenario files: YAML and JSON, name from the file, errors prefixed by the 
   assert.throws(() => loadScenarioFile(jsonPath), /not valid JSON/)
   assert.throws(() => loadScenarioFile(join(dir, 'missing.yaml')), /no such file/)
 })
+
+test('underlay options are checked field by field', () => {
+  const ok = parseScenario({
+    ...minimal,
+    underlay: { kind: 'transit-stub', transitDomains: 4, interTransitMs: [20, 50] },
+  })
+  assert.deepEqual(ok.underlay, { kind: 'transit-stub', transitDomains: 4, interTransitMs: [20, 50] })
+  assert.equal(
+    errorOf({ ...minimal, underlay: { kind: 'transit-stub', interTransitMs: [50, 20] } }),
+    'scenario.underlay.interTransitMs: expected [minMs, maxMs] with minMs <= maxMs',
+  )
+  assert.equal(
+    errorOf({ ...minimal, underlay: { kind: 'delay-space', maxDelayFromSourceMs: 0 } }),
+    'scenario.underlay.maxDelayFromSourceMs: expected a positive number',
+  )
+  assert.match(errorOf({ ...minimal, underlay: { kind: 'transit-stub', routers: 5 } }), /routers/)
+})
