@@ -6,7 +6,7 @@ test('parseParams fills the documented defaults', () => {
   const p = parseParams({})
   assert.equal(p.addPolicy, 'random')
   assert.equal(p.deletePolicy, 'root')
-  assert.equal(p.maxRedirects, 32)
+  assert.equal(p.maxRedirects, 64)
   assert.equal(p.heartbeatMs, 1000)
   assert.equal(p.heartbeatMissLimit, 3)
   assert.equal(p.maxChildren, 8)

@@ -29,7 +29,7 @@ const schema = z
     /** The paper's prototype ran Random + Root. */
     deletePolicy: z.enum(DELETE_POLICIES).default('root'),
     /** Redirects a joining node follows before it reports "resource unavailable". */
-    maxRedirects: z.number().int().min(1).max(1024).default(32),
+    maxRedirects: z.number().int().min(1).max(1024).default(64),
     heartbeatMs: z.number().min(10).max(60_000).default(1000),
     heartbeatMissLimit: z.number().int().min(1).max(100).default(3),
     /** Cap on children per node, on top of the limit derived from upload capacity. */
