@@ -131,7 +131,7 @@ export class EventQueue {
 
   /** Time of the next live event, or Infinity when none is left. */
   peekTime(): number {
-    this.dropCancelledTop()
+    if (this.cancelledInHeap > 0) this.dropCancelledTop()
     return this.count === 0 ? Number.POSITIVE_INFINITY : this.heap[0]!
   }
 
@@ -140,7 +140,7 @@ export class EventQueue {
    * readable until `release(handle)`; the owner must release every popped handle.
    */
   pop(): number {
-    this.dropCancelledTop()
+    if (this.cancelledInHeap > 0) this.dropCancelledTop()
     if (this.count === 0) return -1
     return this.removeTop()
   }
@@ -169,7 +169,7 @@ export class EventQueue {
   private removeTop(): number {
     const heap = this.heap
     this.lastPoppedTime = heap[0]!
-    const top = heap[2]!
+    const top = heap[2]! | 0
     const n = --this.count
     if (n === 0) return top
     const time = heap[n * 3]!
@@ -182,7 +182,8 @@ export class EventQueue {
       let best = first
       let bt = heap[first * 3]!
       let bs = heap[first * 3 + 1]!
-      const end = Math.min(first + 4, n)
+      // biome-ignore lint/complexity/useMathMinMax: the ternary keeps the bound an int32 in V8 (measured faster)
+      const end = first + 4 < n ? first + 4 : n
       for (let c = first + 1; c < end; c++) {
         const ct = heap[c * 3]!
         if (ct < bt || (ct === bt && heap[c * 3 + 1]! < bs)) {

@@ -10,6 +10,7 @@ import type { QoeSnapshot } from '../stream/qoe.ts'
 import type { StreamSpec } from '../stream/stream-spec.ts'
 import { EventQueue } from './event-queue.ts'
 import { ProtocolHandlerError } from './handler-error.ts'
+import { LatencyCache } from './latency-cache.ts'
 import { type EnvHost, SimEnv } from './node-env.ts'
 import type { LinkSpec, NodeStats } from './node-stats.ts'
 import { NodeTable } from './node-table.ts'
@@ -47,6 +48,12 @@ export interface SimConfig<M extends Message, P> {
   /** Bound on simultaneously pending events (default 2^24); exceeding it throws. */
   maxPendingEvents?: number
   onTransmit?: TransmitHook<M>
+  /**
+   * Memoize underlay latency per host pair (see LatencyCache). Off by default: the hierarchical
+   * transit-stub and the delay space answer faster than a cache lookup; turn it on for underlays
+   * that compute routes on demand (transit-stub with routing 'dijkstra').
+   */
+  cacheLatencies?: boolean
 }
 
 const EV_ACTION = 0
@@ -87,6 +94,7 @@ export class Simulation<M extends Message, P> implements EnvHost<M> {
   private readonly nodeSeed: number
   private readonly lossRate: number
   private readonly maxQueueMs: number
+  private readonly latencyOf: (a: number, b: number) => number
   private nowMs = 0
   private processed = 0
   private liveViewersNow = 0
@@ -103,6 +111,13 @@ export class Simulation<M extends Message, P> implements EnvHost<M> {
     }
     if (!(this.maxQueueMs >= 0)) {
       throw new LocalProtocolError(`SimConfig.maxQueueMs must be >= 0, got ${this.maxQueueMs}`)
+    }
+    const underlay = config.underlay
+    if (config.cacheLatencies) {
+      const cache = new LatencyCache(underlay)
+      this.latencyOf = (a, b) => cache.latency(a, b)
+    } else {
+      this.latencyOf = (a, b) => underlay.latency(a, b)
     }
     this.queue = new EventQueue(4096, config.maxPendingEvents ?? 1 << 24)
     this.chunkSource = new ChunkSource(config.stream, 0)
@@ -274,7 +289,7 @@ export class Simulation<M extends Message, P> implements EnvHost<M> {
       t.lost[from]!++
       return
     }
-    const reaches = departs + this.config.underlay.latency(t.host[from]!, t.host[to]!)
+    const reaches = departs + this.latencyOf(t.host[from]!, t.host[to]!)
     const carried = this.config.roundTripCodec ? roundTrip(codec, msg) : msg
     this.config.onTransmit?.(from, to, carried, bytes, now, reaches)
     this.queue.push(reaches, data ? EV_REACH_DATA : EV_REACH_CONTROL, to, from, bytes, carried)

@@ -180,3 +180,21 @@ test('sending to a node that never existed is a local error', () => {
   const a = sim.addViewer(UNLIMITED) as number
   assert.throws(() => node(sim, a).send(99, 1, 10), /unknown node 99/)
 })
+
+test('cacheLatencies gives the same results and asks the underlay once per pair', () => {
+  const run = (cacheLatencies: boolean) => {
+    const underlay = new MatrixUnderlay((x, y) => 3 + ((x * 5 + y) % 11))
+    const sim = probeSim({ underlay, cacheLatencies })
+    const ids = [0, 1, 2, 3].map(() => sim.addViewer(UNLIMITED) as number)
+    sim.at(0, () => {
+      for (let i = 0; i < 100; i++) node(sim, ids[i % 4]!).send(ids[(i * 3 + 1) % 4]!, i, 10)
+    })
+    sim.runUntil(1000)
+    return { received: ids.map((id) => node(sim, id).received), calls: underlay.latencyCalls }
+  }
+  const plain = run(false)
+  const cached = run(true)
+  assert.deepEqual(cached.received, plain.received)
+  assert.equal(plain.calls, 100)
+  assert.equal(cached.calls, 4, 'one underlay call per distinct (sender, receiver) pair')
+})
