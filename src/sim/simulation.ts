@@ -414,16 +414,22 @@ export class Simulation<M extends Message, P> implements EnvHost<M> {
     const to = q.a[h]!
     const t = this.nodes
     if (t.alive[to] !== 1) return
+    const from = q.b[h]!
+    // A crash also kills the sender's uplink queue: what had not left by then never arrives.
+    if (t.crashed[from] === 1) {
+      const departed = this.nowMs - this.latencyOf(t.host[from]!, t.host[to]!)
+      if (departed > t.leftAt[from]! + 1e-9) return
+    }
     const bytes = q.x[h]!
     const down = t.downloadKbps[to]!
     if (down === Number.POSITIVE_INFINITY) {
-      this.deliverMessage(to, q.b[h]!, bytes, data, q.ref[h] as M)
+      this.deliverMessage(to, from, bytes, data, q.ref[h] as M)
       return
     }
     const free = t.downlinkFreeAt[to]!
     const done = Math.max(free, this.nowMs) + (bytes * 8) / down
     t.downlinkFreeAt[to] = done
-    q.push(done, data ? EV_DELIVER_DATA : EV_DELIVER_CONTROL, to, q.b[h]!, bytes, q.ref[h])
+    q.push(done, data ? EV_DELIVER_DATA : EV_DELIVER_CONTROL, to, from, bytes, q.ref[h])
   }
 
   private deliverMessage(to: number, from: number, bytes: number, data: boolean, msg: M): void {

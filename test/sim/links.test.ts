@@ -198,3 +198,18 @@ test('cacheLatencies gives the same results and asks the underlay once per pair'
   assert.equal(plain.calls, 100)
   assert.equal(cached.calls, 4, 'one underlay call per distinct (sender, receiver) pair')
 })
+
+test('a crash kills the uplink queue: messages that had not left never arrive; a leave flushes it', () => {
+  for (const how of ['crash', 'leave'] as const) {
+    const sim = probeSim()
+    const a = sim.addViewer({ uploadKbps: 800, downloadKbps: 800 }) as number
+    const b = sim.addViewer(UNLIMITED) as number
+    sim.at(0, () => {
+      for (let i = 0; i < 5; i++) node(sim, a).send(b, i, 1000) // depart at 10, 20, 30, 40, 50
+    })
+    sim.at(25, () => (how === 'crash' ? sim.crash(a) : sim.leave(a)))
+    sim.runUntil(1000)
+    const tags = node(sim, b).received.map((x) => x.tag)
+    assert.deepEqual(tags, how === 'crash' ? [0, 1] : [0, 1, 2, 3, 4], how)
+  }
+})
