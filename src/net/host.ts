@@ -18,7 +18,7 @@ import { lookupAddrs, measureRtt, serveControl } from './host-control.ts'
 import { HostMeters, type HostStats } from './host-stats.ts'
 import { nodeSigningKey, publicKeyOfPeerId } from './identity.ts'
 import { landmarkDistance, locatorFromRtts } from './landmarks.ts'
-import { createLibp2pNode } from './libp2p-node.ts'
+import { type ConnectionLimits, createLibp2pNode } from './libp2p-node.ts'
 import { type LinkProfile, LinkShaper } from './link-emulation.ts'
 import { DEFAULT_OUTBOX_LIMITS, type OutboxLimits } from './outbox.ts'
 import { PeerSession } from './peer-session.ts'
@@ -40,6 +40,7 @@ export interface NetHostOptions<M extends Message, P> {
   readonly privateKey: Ed25519PrivateKey
   /** Listen multiaddrs (default /ip4/127.0.0.1/tcp/0). */
   readonly listen?: readonly string[]
+  readonly connectionLimits?: ConnectionLimits
   /** Multiaddrs ending in /p2p/<PeerId> (from the stream URI); also the RTT landmarks. */
   readonly bootstrap?: readonly string[]
   /** Default: the source's Ed25519 signature check, key taken from the stream id. */
@@ -117,7 +118,11 @@ export class NetHost<M extends Message, P = unknown> {
 
   /** Creates the libp2p node and starts listening; call start() to join the overlay. */
   static async create<M extends Message, P>(opts: NetHostOptions<M, P>): Promise<NetHost<M, P>> {
-    const libp2p = await createLibp2pNode({ privateKey: opts.privateKey, listen: opts.listen ?? undefined })
+    const libp2p = await createLibp2pNode({
+      privateKey: opts.privateKey,
+      listen: opts.listen ?? undefined,
+      limits: opts.connectionLimits ?? undefined,
+    })
     const host = new NetHost(libp2p, opts)
     await host.listen()
     return host

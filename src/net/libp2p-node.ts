@@ -20,9 +20,22 @@ if (g.WebSocket === undefined) g.WebSocket = WsWebSocket
 
 export const DEFAULT_LISTEN = ['/ip4/127.0.0.1/tcp/0']
 
+export interface ConnectionLimits {
+  /** Inbound connections per second from one IP before libp2p rejects more (libp2p's default is 5). */
+  readonly perHostPerSecond: number
+  readonly maxConnections: number
+}
+
+/**
+ * libp2p's per-IP default (5/s) resets the 6th viewer of a loopback testbed or of a shared NAT
+ * joining in the same second; 64/s still stops a single-host flood.
+ */
+export const DEFAULT_CONNECTION_LIMITS: ConnectionLimits = { perHostPerSecond: 64, maxConnections: 1000 }
+
 export interface Libp2pNodeOptions {
   readonly privateKey: Ed25519PrivateKey
   readonly listen?: readonly string[]
+  readonly limits?: ConnectionLimits
 }
 
 export async function createLibp2pNode(opts: Libp2pNodeOptions): Promise<Libp2p<{ identify: unknown }>> {
@@ -33,5 +46,10 @@ export async function createLibp2pNode(opts: Libp2pNodeOptions): Promise<Libp2p<
     connectionEncrypters: [noise()],
     streamMuxers: [yamux()],
     services: { identify: identify() },
+    connectionManager: {
+      inboundConnectionThreshold: (opts.limits ?? DEFAULT_CONNECTION_LIMITS).perHostPerSecond,
+      maxConnections: (opts.limits ?? DEFAULT_CONNECTION_LIMITS).maxConnections,
+      maxIncomingPendingConnections: 64,
+    },
   })
 }

@@ -23,6 +23,43 @@ interface DelayedFrame {
 }
 
 const MAX_DELAY_LINE_BYTES = 8 << 20
+/** A stream still blocked after this long with no progress is nudged (see waitForDrain). */
+const DRAIN_KICK_MS = 250
+
+/**
+ * Waits for a blocked stream to accept data again. Listens for 'drain' itself instead of using
+ * stream.onDrain(): libp2p 3.3 keeps the settled promise after the first drain, so later calls
+ * resolve at once and a loop around them spins without ever yielding to I/O. And on a loaded
+ * connection we saw a drain go missing (writableNeedsDrain stuck with bytes queued), so after
+ * DRAIN_KICK_MS without progress we dispatch a 'drain' ourselves: the stream retries its send
+ * queue, and if the muxer is still full it simply blocks again.
+ */
+function waitForDrain(stream: Stream): Promise<void> {
+  const queuedBefore = stream.writeBufferLength
+  return new Promise((resolve, reject) => {
+    const done = (err?: Error) => {
+      clearTimeout(timer)
+      stream.removeEventListener('drain', onDrain)
+      stream.removeEventListener('close', onClose)
+      if (err) reject(err)
+      else resolve()
+    }
+    const onDrain = () => done()
+    const onClose = () => done(new Error('stream closed while waiting for drain'))
+    const timer = setTimeout(() => {
+      if (
+        stream.writableNeedsDrain &&
+        stream.writeBufferLength === queuedBefore &&
+        stream.status === 'open'
+      ) {
+        stream.dispatchEvent(new Event('drain'))
+      }
+      done()
+    }, DRAIN_KICK_MS)
+    stream.addEventListener('drain', onDrain)
+    stream.addEventListener('close', onClose)
+  })
+}
 
 export class PeerSession {
   readonly outbox: Outbox
@@ -77,7 +114,7 @@ export class PeerSession {
           throw new Error(`stream is ${stream.status}/${stream.writeStatus}`)
         }
         if (stream.writableNeedsDrain) {
-          await stream.onDrain()
+          await waitForDrain(stream)
           continue
         }
         const head = this.outbox.peek()!
