@@ -99,3 +99,15 @@ test('an unreachable bootstrap gives a clear error', async () => {
     /Cannot reach any bootstrap peer of the stream: \/ip4\/127\.0\.0\.1\/tcp\/1/,
   )
 })
+
+test('WebSockets transport: a viewer joins through a /ws bootstrap address', async () => {
+  const { host: source } = await startSource({ listen: ['/ip4/127.0.0.1/tcp/0/ws'] })
+  running.push(source)
+  const wsAddr = source.addrs().find((a) => a.includes('/ws/'))
+  assert.ok(wsAddr, `a /ws listen address in ${source.addrs().join(', ')}`)
+  const viewer = await startViewer(source, { bootstrap: [wsAddr] })
+  running.push(viewer)
+  await waitForHello(source, 1)
+  for (let seq = 0; seq < 5; seq++) source.publish(makeChunk(source.peerId, seq))
+  await waitFor('5 chunks over WebSockets', () => viewer.received.length === 5)
+})
