@@ -111,3 +111,16 @@ test('WebSockets transport: a viewer joins through a /ws bootstrap address', asy
   for (let seq = 0; seq < 5; seq++) source.publish(makeChunk(source.peerId, seq))
   await waitFor('5 chunks over WebSockets', () => viewer.received.length === 5)
 })
+
+test('a message to a PeerId nobody can locate fails its dial and is counted, not thrown', async () => {
+  const { host: source } = await startSource()
+  running.push(source)
+  const { peerIdFromPrivateKey } = await import('@libp2p/peer-id')
+  const nowhere = peerIdFromPrivateKey(await generateKeyPair('Ed25519')).toString()
+  const viewer = await startViewer(source, { params: { parent: nowhere } })
+  running.push(viewer)
+  await waitFor('the failed dial', () => viewer.stats.dialFailures === 1)
+  assert.equal(viewer.stats.addrLookups, 0)
+  assert.equal(viewer.stats.protocolErrors, 0)
+  assert.equal(source.topology().children.length, 0, 'the hello went nowhere')
+})
