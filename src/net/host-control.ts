@@ -21,14 +21,19 @@ const MAX_CONTROL_FRAME = 4096
 const MAX_ADDRS = 16
 const MAX_ADDR_CHARS = 200
 
-export function serveControl(libp2p: Libp2p, onError: (err: unknown) => void): Promise<void> {
+/** `clock` is the host's protocol clock (the source's timeline on viewers), reported in pongs. */
+export function serveControl(
+  libp2p: Libp2p,
+  clock: () => number,
+  onError: (err: unknown) => void,
+): Promise<void> {
   return libp2p.handle(
     CONTROL_PROTOCOL,
     (stream) => {
       const decoder = new FrameDecoder(MAX_CONTROL_FRAME)
       stream.addEventListener('message', (e) => {
         try {
-          for (const frame of decoder.push(e.data.subarray())) void answer(libp2p, stream, frame)
+          for (const frame of decoder.push(e.data.subarray())) void answer(libp2p, clock, stream, frame)
         } catch (err) {
           onError(err)
           stream.abort(err as Error)
@@ -39,14 +44,14 @@ export function serveControl(libp2p: Libp2p, onError: (err: unknown) => void): P
   )
 }
 
-async function answer(libp2p: Libp2p, stream: Stream, frame: Uint8Array): Promise<void> {
+async function answer(libp2p: Libp2p, clock: () => number, stream: Stream, frame: Uint8Array) {
   try {
     const r = new Reader(frame)
     const kind = r.u8()
     if (kind === PING) {
       const nonce = r.u32()
       r.end()
-      stream.send(encodeFrame(new Writer(8).u8(PONG).u32(nonce).finish()))
+      stream.send(encodeFrame(new Writer(16).u8(PONG).u32(nonce).f64(clock()).finish()))
     } else if (kind === ADDRS_QUERY) {
       const id = r.string(MAX_NODE_ID_BYTES)
       r.end()
@@ -120,22 +125,38 @@ async function openControl(libp2p: Libp2p, peer: PeerId, timeoutMs: number): Pro
   return new ControlClient(stream)
 }
 
-/** Round-trip time in ms to `peer` (best of `samples` pings on one stream; the first pays stream setup). */
+export interface RttSample {
+  readonly rttMs: number
+  /** The peer's clock minus ours, NTP-style from the fastest exchange (error <= rtt / 2). */
+  readonly clockOffsetMs: number
+}
+
+/**
+ * RTT to `peer`: best of `samples` pings on one stream (the first, which pays stream setup, is
+ * discarded when there are more). `localClock` is the clock the offset is measured against.
+ */
 export async function measureRtt(
   libp2p: Libp2p,
   peer: PeerId,
   timeoutMs: number,
+  localClock: () => number,
   samples = 3,
-): Promise<number> {
+): Promise<RttSample> {
   const client = await openControl(libp2p, peer, timeoutMs)
   try {
-    let best = Number.POSITIVE_INFINITY
+    let best: RttSample = { rttMs: Number.POSITIVE_INFINITY, clockOffsetMs: 0 }
     for (let i = 0; i < samples; i++) {
       const nonce = (Math.random() * 0x100000000) >>> 0
+      const sentAt = localClock()
       const started = performance.now()
       const reply = new Reader(await client.request(new Writer(8).u8(PING).u32(nonce).finish(), timeoutMs))
+      const rttMs = performance.now() - started
       if (reply.u8() !== PONG || reply.u32() !== nonce) throw new RemoteProtocolError('bad pong')
-      if (i > 0 || samples === 1) best = Math.min(best, performance.now() - started)
+      const remoteNow = reply.f64()
+      reply.end()
+      if ((i > 0 || samples === 1) && rttMs < best.rttMs) {
+        best = { rttMs, clockOffsetMs: remoteNow - (sentAt + rttMs / 2) }
+      }
     }
     return best
   } finally {

@@ -51,7 +51,10 @@ export interface NetHostOptions<M extends Message, P> {
   /** Per-destination link emulation for local testbeds (undefined: none). */
   readonly linkProfile?: (peer: string) => LinkProfile | undefined
   readonly seed?: number
-  /** Milliseconds; the protocol's `now` (default Date.now: sourceTime compares across hosts). */
+  /**
+   * Milliseconds; the protocol's `now`. Default: Date.now(), and on a viewer Date.now() plus the
+   * source's clock offset estimated at start, so `now` and chunk.sourceTime share one timeline.
+   */
   readonly clock?: () => number
   readonly dialTimeoutMs?: number
   /** How often to re-measure RTT to the landmarks (default 30 s; 0 = only at start). */
@@ -81,6 +84,8 @@ export class NetHost<M extends Message, P = unknown> {
   private readonly clock: () => number
   private readonly landmarks: PeerId[]
   private landmarkRtts: (number | undefined)[] = []
+  /** Source clock minus our wall clock, estimated by a viewer at start (null: unknown, or the source). */
+  sourceClockOffsetMs: number | null = null
   private pingTimer: NodeJS.Timeout | undefined
   private running = false
 
@@ -90,7 +95,7 @@ export class NetHost<M extends Message, P = unknown> {
   ) {
     this.peerId = libp2p.peerId.toString()
     this.protocolId = `/peercaster/${opts.overlay.name}/${opts.overlay.codec.version}`
-    this.clock = opts.clock ?? Date.now
+    this.clock = opts.clock ?? (() => Date.now() + (this.sourceClockOffsetMs ?? 0))
     this.rng = createRng(opts.seed ?? (Math.random() * 2 ** 32) >>> 0)
     this.verify = opts.verifyChunk ?? createChunkVerifier(opts.streamId, publicKeyOfPeerId(opts.streamId))
     if (opts.role === 'source') {
@@ -132,7 +137,7 @@ export class NetHost<M extends Message, P = unknown> {
     await this.libp2p.handle(this.protocolId, (stream, conn) => this.acceptInbound(stream, conn), {
       maxInboundStreams: 4,
     })
-    await serveControl(this.libp2p, () => this.meters.count('remoteErrors'))
+    await serveControl(this.libp2p, this.clock, () => this.meters.count('remoteErrors'))
   }
 
   /** Our listen addresses, each ending in /p2p/<our PeerId> (what goes into a stream URI). */
@@ -146,6 +151,11 @@ export class NetHost<M extends Message, P = unknown> {
 
   topology(): TopologyView {
     return this.protocol.topology()
+  }
+
+  /** The protocol's clock (ms): on a viewer, the source's timeline. Feed it to the playout buffer too. */
+  now(): number {
+    return this.clock()
   }
 
   /** Bytes queued toward `peer` (outbox plus emulated delay line). */
@@ -181,6 +191,7 @@ export class NetHost<M extends Message, P = unknown> {
       )
     }
     await this.measureLandmarks()
+    if (this.opts.role === 'viewer') await this.estimateSourceClock()
     const interval = this.opts.pingIntervalMs ?? 30_000
     if (interval > 0) this.pingTimer = setInterval(() => void this.measureLandmarks(), interval).unref()
     this.running = true
@@ -213,9 +224,31 @@ export class NetHost<M extends Message, P = unknown> {
       this.landmarks.map((peer) =>
         peer.equals(this.libp2p.peerId)
           ? 0
-          : measureRtt(this.libp2p, peer, this.opts.dialTimeoutMs ?? 5000).catch(() => undefined),
+          : measureRtt(this.libp2p, peer, this.opts.dialTimeoutMs ?? 5000, this.clock)
+              .then((s) => s.rttMs)
+              .catch(() => undefined),
       ),
     )
+  }
+
+  /**
+   * Once, before the protocol starts (so `now` never jumps under it): the offset of the source's
+   * clock, measured over the source's own ping (error <= rtt/2). Left null when the source cannot
+   * be reached directly; `now` is then our wall clock and playout lag is only as good as NTP.
+   */
+  private async estimateSourceClock(): Promise<void> {
+    if (this.opts.clock) return
+    try {
+      const sample = await measureRtt(
+        this.libp2p,
+        peerIdFromString(this.opts.streamId),
+        this.opts.dialTimeoutMs ?? 5000,
+        Date.now,
+      )
+      this.sourceClockOffsetMs = sample.clockOffsetMs
+    } catch {
+      this.sourceClockOffsetMs = null
+    }
   }
 
   private env(): Env<M> {

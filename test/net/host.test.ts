@@ -124,3 +124,14 @@ test('a message to a PeerId nobody can locate fails its dial and is counted, not
   assert.equal(viewer.stats.protocolErrors, 0)
   assert.equal(source.topology().children.length, 0, 'the hello went nowhere')
 })
+
+test("a viewer estimates the source's clock offset and runs its protocol on the source's timeline", async () => {
+  const skew = 10_000
+  const { host: source } = await startSource({ clock: () => Date.now() + skew })
+  running.push(source)
+  const viewer = await startViewer(source)
+  running.push(viewer)
+  const offset = viewer.sourceClockOffsetMs
+  assert.ok(offset !== null && Math.abs(offset - skew) < 250, `estimated offset ${offset}`)
+  assert.ok(Math.abs(viewer.now() - source.now()) < 250)
+})
