@@ -73,6 +73,8 @@ export class NetHost<M extends Message, P = unknown> {
   readonly meters: HostMeters
   private readonly protocol: Protocol<M>
   private readonly sessions = new Map<string, PeerSession>()
+  /** Sessions the protocol disconnected that still flush their last frames (kept for stop()). */
+  private readonly finishing = new Set<PeerSession>()
   private readonly timers = new Map<TimerId, NodeJS.Timeout>()
   private nextTimerId = 1
   private readonly dialBackoffUntil = new Map<string, number>()
@@ -213,8 +215,10 @@ export class NetHost<M extends Message, P = unknown> {
     for (const t of this.timers.values()) clearTimeout(t)
     this.timers.clear()
     if (this.pingTimer) clearInterval(this.pingTimer)
-    if (graceful) await Promise.all([...this.sessions.values()].map((s) => s.flush(1000)))
-    for (const s of this.sessions.values()) s.close()
+    const all = [...this.sessions.values(), ...this.finishing]
+    if (graceful) await Promise.all(all.map((s) => s.flush(1000)))
+    for (const s of all) s.close()
+    this.finishing.clear()
     this.sessions.clear()
     await this.libp2p.stop()
   }
@@ -269,9 +273,11 @@ export class NetHost<M extends Message, P = unknown> {
       distance: (a, b) => landmarkDistance(a, b),
       metric: (name, value) => this.meters.metric(name, value),
       disconnect: (peer) => {
-        const s = this.sessions.get(String(peer))
-        s?.close()
+        const session = this.sessions.get(String(peer))
+        if (!session) return
         this.sessions.delete(String(peer))
+        this.finishing.add(session)
+        session.finish(5000, () => this.finishing.delete(session))
       },
     }
   }
@@ -295,6 +301,7 @@ export class NetHost<M extends Message, P = unknown> {
       throw new LocalProtocolError(`${this.opts.overlay.name}: node sent a message to itself`)
     const frame = encodeFrame(this.opts.overlay.codec.encode(msg))
     const data = this.opts.overlay.codec.isData(msg)
+    if (this.dialBackoffUntil.size > 1024) this.pruneBackoffs()
     const backoff = this.dialBackoffUntil.get(peer)
     if (backoff !== undefined) {
       if (this.clock() < backoff) {
@@ -310,6 +317,11 @@ export class NetHost<M extends Message, P = unknown> {
       this.sessions.set(peer, session)
     }
     session.send(frame, data)
+  }
+
+  private pruneBackoffs(): void {
+    const now = this.clock()
+    for (const [peer, until] of this.dialBackoffUntil) if (until <= now) this.dialBackoffUntil.delete(peer)
   }
 
   private openSession(peer: string): PeerSession {

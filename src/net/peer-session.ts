@@ -66,6 +66,10 @@ export class PeerSession {
   private stream: Stream | undefined
   private pumping = false
   private closed = false
+  /** Set by finish(): no new frames; close once everything queued has left. */
+  private finishing = false
+  private finishTimer: NodeJS.Timeout | undefined
+  private onFinished: (() => void) | undefined
   private wake: { timer: NodeJS.Timeout; resolve: () => void } | undefined
   private delayLine: DelayedFrame[] = []
   private delayLineBytes = 0
@@ -85,13 +89,14 @@ export class PeerSession {
     return this.outbox.bytes + this.delayLineBytes
   }
 
+  /** Closed, or finishing: either way it takes no new frames. */
   get isClosed(): boolean {
-    return this.closed
+    return this.closed || this.finishing
   }
 
   /** Queue a frame; false when the session hit its hard cap and was reset (the caller forgets it). */
   send(bytes: Uint8Array, data: boolean): boolean {
-    if (this.closed) return false
+    if (this.closed || this.finishing) return false
     const r = this.outbox.enqueue({ bytes, data })
     if (!r.ok) {
       this.fail('outbox hard cap reached: peer is not reading')
@@ -107,8 +112,14 @@ export class PeerSession {
     this.pumping = true
     try {
       while (!this.closed && this.outbox.length > 0) {
-        this.stream ??= await this.hooks.openStream(this.peer)
-        if (this.closed) return
+        if (!this.stream) {
+          const opened = await this.hooks.openStream(this.peer)
+          if (this.closed) {
+            opened.abort(new Error('session closed while its stream was opening'))
+            return
+          }
+          this.stream = opened
+        }
         const stream = this.stream
         if (stream.status !== 'open' || stream.writeStatus !== 'writable') {
           throw new Error(`stream is ${stream.status}/${stream.writeStatus}`)
@@ -139,6 +150,29 @@ export class PeerSession {
       this.fail('stream failed', err)
     } finally {
       this.pumping = false
+      this.finishIfDrained()
+    }
+  }
+
+  /**
+   * Graceful end (Env.disconnect): frames already queued still go out — a protocol often sends a
+   * last message and then disconnects — then the stream is half-closed. A peer that does not take
+   * them within `timeoutMs` gets its stream reset.
+   */
+  finish(timeoutMs = 5000, onFinished?: () => void): void {
+    if (this.closed || this.finishing) return
+    this.finishing = true
+    this.onFinished = onFinished
+    this.finishTimer = setTimeout(
+      () => this.close(new Error('peer did not drain before disconnect')),
+      timeoutMs,
+    )
+    this.finishIfDrained()
+  }
+
+  private finishIfDrained(): void {
+    if (this.finishing && !this.pumping && this.outbox.length === 0 && this.delayLine.length === 0) {
+      this.close()
     }
   }
 
@@ -183,18 +217,23 @@ export class PeerSession {
       }
     }
     this.scheduleRelease()
+    this.finishIfDrained()
   }
 
   private fail(reason: string, err?: unknown): void {
     if (this.closed) return
-    this.hooks.failed(this.peer, reason, err)
     this.close(err instanceof Error ? err : new Error(reason))
+    this.hooks.failed(this.peer, reason, err)
   }
 
   /** Stop sending; with `err` the stream is reset, without it half-closed after queued bytes. */
   close(err?: Error): void {
     if (this.closed) return
     this.closed = true
+    if (this.finishTimer) clearTimeout(this.finishTimer)
+    const onFinished = this.onFinished
+    this.onFinished = undefined
+    onFinished?.()
     this.outbox.clear()
     this.delayLine = []
     this.delayLineBytes = 0
@@ -212,7 +251,11 @@ export class PeerSession {
   /** Resolves when everything queued has been handed to the stream (or after `timeoutMs`). */
   async flush(timeoutMs: number): Promise<void> {
     const deadline = Date.now() + timeoutMs
-    while (!this.closed && (this.outbox.length > 0 || this.delayLine.length > 0) && Date.now() < deadline) {
+    while (
+      !this.closed &&
+      (this.outbox.length > 0 || this.delayLine.length > 0 || this.pumping) &&
+      Date.now() < deadline
+    ) {
       await new Promise((r) => setTimeout(r, 5))
     }
   }

@@ -135,3 +135,12 @@ test("a viewer estimates the source's clock offset and runs its protocol on the 
   assert.ok(offset !== null && Math.abs(offset - skew) < 250, `estimated offset ${offset}`)
   assert.ok(Math.abs(viewer.now() - source.now()) < 250)
 })
+
+test('a message sent just before Env.disconnect still reaches the peer (graceful leave)', async () => {
+  const { host: source } = await startSource()
+  running.push(source)
+  const viewer = await startViewer(source)
+  await waitForHello(source, 1)
+  await viewer.stop(true)
+  await waitFor('the goodbye', () => source.topology().children.length === 0)
+})
