@@ -49,9 +49,14 @@ if (process.argv.includes(CHILD_FLAG)) {
   const [peers, rate] = process.argv.slice(process.argv.indexOf(CHILD_FLAG) + 1).map(Number)
   runOne(peers!, rate!)
 } else {
-  const sizes = process.argv.slice(2).map(Number).filter((n) => n > 0)
+  const sizes = process.argv
+    .slice(2)
+    .map(Number)
+    .filter((n) => n > 0)
   const rates = process.env.BENCH_CHUNK_RATE ? [Number(process.env.BENCH_CHUNK_RATE)] : [4]
-  console.log('spreadit-policies run (random add, root delete, 60 s ramp + 120 s churn, seed 1), one process each')
+  console.log(
+    'spreadit-policies run (random add, root delete, 60 s ramp + 120 s churn, seed 1), one process each',
+  )
   for (const peers of sizes.length > 0 ? sizes : [10_000, 100_000]) {
     for (const rate of rates) {
       const r = spawnSync(

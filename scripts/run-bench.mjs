@@ -13,7 +13,15 @@ for (const file of files) {
   console.log(`\n=== bench/${file}`)
   const r = spawnSync(
     process.execPath,
-    ['--expose-gc', '--max-old-space-size=8192', '--import', './scripts/polyfills.mjs', '--import', 'tsx', `bench/${file}`],
+    [
+      '--expose-gc',
+      '--max-old-space-size=8192',
+      '--import',
+      './scripts/polyfills.mjs',
+      '--import',
+      'tsx',
+      `bench/${file}`,
+    ],
     { stdio: 'inherit' },
   )
   if (r.status !== 0) failed++
