@@ -110,7 +110,7 @@ test('an accept for a session we gave up on is answered with unsubscribe', () =>
 })
 
 test('children never exceed the child limit, whatever arrives', () => {
-  const { node } = soloNode(0, { role: 'source', uploadKbps: 1200 })
+  const { node } = soloNode(0, { role: 'source', uploadKbps: 1400 })
   node.start(0)
   for (let i = 1; i <= 50; i++) node.onMessage(i, i, subscribe(i % 3 === 0 ? 4000 : 0))
   assert.equal(node.topology().maxChildren, 3)

@@ -27,11 +27,13 @@ test('parseParams names each bad field and rejects unknown keys', () => {
 })
 
 test('child limit is upload / stream rate, scaled by headroom and capped', () => {
-  const p = parseParams({ maxChildren: 5 })
+  const p = parseParams({ maxChildren: 5, uploadHeadroom: 1 })
   assert.equal(childLimit(1000, 400, p), 2)
   assert.equal(childLimit(1200, 400, p), 3)
   assert.equal(childLimit(399, 400, p), 0)
   assert.equal(childLimit(1e9, 400, p), 5)
   assert.equal(childLimit(Number.POSITIVE_INFINITY, 400, p), 5)
   assert.equal(childLimit(1200, 400, parseParams({ uploadHeadroom: 0.5 })), 1)
+  // The default keeps 10% of upload for headers and control traffic: 1200 kbit/s feeds 2, not 3.
+  assert.equal(childLimit(1200, 400, parseParams({})), 2)
 })

@@ -34,8 +34,12 @@ const schema = z
     heartbeatMissLimit: z.number().int().min(1).max(100).default(3),
     /** Cap on children per node, on top of the limit derived from upload capacity. */
     maxChildren: z.number().int().min(1).max(1024).default(8),
-    /** Share of upload capacity a node budgets for children (children * streamKbps <= upload * headroom). */
-    uploadHeadroom: z.number().gt(0).max(1).default(1),
+    /**
+     * Share of upload capacity a node budgets for children (children * streamKbps <= upload * headroom).
+     * Below 1 by default: chunk headers and control traffic ride on top of the stream rate, and a
+     * relay filled to exactly its capacity builds a queue that only tail drops end.
+     */
+    uploadHeadroom: z.number().gt(0).max(1).default(0.9),
     /** First back-off after "resource unavailable"; doubles per consecutive failure up to 8x, jittered. */
     retryBackoffMs: z.number().min(0).max(600_000).default(1000),
     /** A subscribe with no accept/redirect after this long is treated as a redirect to the source. */
