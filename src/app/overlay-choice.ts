@@ -1,0 +1,29 @@
+import type { Message } from '../core/codec.ts'
+import type { Overlay } from '../core/protocol.ts'
+import { overlayNames, resolveOverlay } from '../experiment/overlays.ts'
+
+/** A name or parameter the user gave that no overlay accepts (a usage error for the CLI). */
+export class OverlayChoiceError extends Error {
+  override readonly name = 'OverlayChoiceError'
+}
+
+export interface ChosenOverlay {
+  readonly overlay: Overlay<Message, unknown>
+  readonly params: unknown
+}
+
+/**
+ * The overlay and its validated parameters, through the one overlay registry the simulator uses
+ * too (src/experiment/overlays.ts), so a new overlay becomes broadcastable by registering there.
+ */
+export function chooseOverlay(name: string, rawParams: Record<string, unknown>): ChosenOverlay {
+  if (!overlayNames().includes(name)) {
+    throw new OverlayChoiceError(`unknown overlay "${name}" (available: ${overlayNames().join(', ')})`)
+  }
+  const overlay = resolveOverlay(name)
+  try {
+    return { overlay, params: overlay.parseParams(rawParams) }
+  } catch (err) {
+    throw new OverlayChoiceError((err as Error).message)
+  }
+}
