@@ -1,0 +1,59 @@
+// Randomized runs of the forest transitions with the invariant checker after every operation.
+// A violation names the seed, the step and the operation, so the run can be replayed.
+import assert from 'node:assert/strict'
+import { test } from 'node:test'
+import { createRng } from '../../src/core/rng.ts'
+import { Forest } from '../../src/overlays/p2pcast/forest.ts'
+import { checkForest, treeHeights } from '../../src/overlays/p2pcast/invariants.ts'
+import { join, remove } from '../../src/overlays/p2pcast/transitions.ts'
+
+const SOURCE = 0
+const SPECIAL = -1
+
+function runSeed(f: number, seed: number, steps: number, maxPeers: number): Forest {
+  const rng = createRng(seed, f)
+  const forest = new Forest(f, SOURCE, SPECIAL)
+  let next = 1
+  for (let step = 0; step < steps; step++) {
+    const peers = forest.peers()
+    const removable = peers.filter((p) => p !== SPECIAL)
+    const doJoin = removable.length < 2 || (removable.length < maxPeers && rng.next() < 0.6)
+    let op: string
+    try {
+      if (doJoin) {
+        const contact = peers[rng.int(peers.length)]!
+        op = `join ${next} via ${contact}`
+        join(forest, next++, contact, rng)
+      } else {
+        const victim = removable[rng.int(removable.length)]!
+        op = `delete ${victim}`
+        remove(forest, victim, rng)
+      }
+    } catch (err) {
+      throw new Error(`f=${f} seed ${seed} step ${step}: ${(err as Error).message}`)
+    }
+    const violations = checkForest(forest)
+    if (violations.length > 0) {
+      assert.fail(`f=${f} seed ${seed} step ${step} (${op}): ${violations.slice(0, 5).join('; ')}`)
+    }
+  }
+  return forest
+}
+
+for (const f of [2, 3, 4, 8]) {
+  test(`f=${f}: thousands of random joins and deletions keep every forest rule`, () => {
+    for (let seed = 1; seed <= 40; seed++) runSeed(f, seed, 150, 40)
+  })
+}
+
+test('f=2: a grown forest stays shallow (height within 2x log2 N)', () => {
+  const rng = createRng(9, 9)
+  const forest = new Forest(2, SOURCE, SPECIAL)
+  const n = 2000
+  for (let i = 1; i <= n; i++) {
+    const peers = forest.peers()
+    join(forest, i, peers[rng.int(peers.length)]!, rng)
+  }
+  assert.deepEqual(checkForest(forest), [])
+  for (const h of treeHeights(forest)) assert.ok(h <= 2 * Math.log2(n), `height ${h}`)
+})
