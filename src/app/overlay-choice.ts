@@ -24,6 +24,7 @@ export function chooseOverlay(name: string, rawParams: Record<string, unknown>):
   try {
     return { overlay, params: overlay.parseParams(rawParams) }
   } catch (err) {
-    throw new OverlayChoiceError((err as Error).message)
+    // One line for the terminal: the validator prints one issue per line.
+    throw new OverlayChoiceError((err as Error).message.replace(/\n\s*/g, ' '))
   }
 }

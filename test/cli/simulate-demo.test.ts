@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { runDemo } from '../../src/cli/commands/demo.ts'
+import { runDemo } from '../../src/cli/commands/simulate-demo.ts'
 
 test('demo prints a row every 10 simulated seconds and a summary', () => {
   const lines: string[] = []

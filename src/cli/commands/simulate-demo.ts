@@ -5,8 +5,8 @@ import { textTable } from '../../report/table.ts'
 import { parseWholeNumber } from '../usage-error.ts'
 
 /**
- * `peercaster demo`: a small SpreadIt swarm in the simulator, watched live. Self-contained on
- * purpose: a later real-network demo replaces this file without touching the rest.
+ * `peercaster simulate-demo`: a small SpreadIt swarm in the simulator, watched live (it was
+ * `demo` before the real-network demo took that name).
  */
 export function demoScenario(viewers: number, seed: number) {
   const meanSessionS = 120
@@ -90,9 +90,9 @@ export function runDemo(viewers: number, seed: number, print: (line: string) => 
   )
 }
 
-export function registerDemo(program: Command): void {
+export function registerSimulateDemo(program: Command): void {
   program
-    .command('demo')
+    .command('simulate-demo')
     .description('watch a simulated SpreadIt swarm (200 viewers with churn) for 60 simulated seconds')
     .option('--peers <n>', 'viewers in the swarm', '200')
     .option('--seed <s>', 'random seed', '1')
