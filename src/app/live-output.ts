@@ -29,11 +29,12 @@ export class LiveOutput {
   /** Replace the live status (one or more lines). `force` prints plain output even if not due. */
   show(lines: readonly string[], now: number, force = false): void {
     if (this.interactive) {
-      const width = this.err.columns ?? 200
+      const width = this.err.columns || 200
       this.clear()
-      const fitted = lines.map((l) =>
-        stripVTControlCharacters(l).length > width ? l.slice(0, width - 1) : l,
-      )
+      // Entries may hold several lines (a table): count what the terminal shows, to erase it later.
+      const fitted = lines
+        .flatMap((l) => l.split('\n'))
+        .map((l) => (stripVTControlCharacters(l).length > width ? l.slice(0, width - 1) : l))
       this.err.write(`${fitted.join('\n')}\n`)
       this.drawnLines = fitted.length
       return

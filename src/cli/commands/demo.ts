@@ -28,9 +28,9 @@ export function swarmTable(rows: readonly SwarmRow[]): string {
 export function swarmSummaryLine(s: SwarmSummary): string {
   const ratio = s.sourceUploadRatio === null ? '-' : `${s.sourceUploadRatio.toFixed(2)}x`
   return (
-    `${s.playing}/${s.viewers} viewers playing | tree depth ${s.maxDepth ?? '-'} | source feeds ` +
-    `${s.sourceChildren}, uploads ${ratio} the stream rate | median startup ${formatMs(s.medianStartupMs)} | ` +
-    `mean continuity ${formatPercent(s.meanContinuity, 2)}`
+    `${s.playing}/${s.viewers} viewers playing | tree depth ${s.maxDepth ?? '-'} | median startup ` +
+    `${formatMs(s.medianStartupMs)} | mean continuity ${formatPercent(s.meanContinuity, 2)} | source: ` +
+    `${s.sourceChildren} children, upload ${ratio} the stream`
   )
 }
 
