@@ -1,5 +1,3 @@
-import { OverlayChoiceError } from '../app/overlay-choice.ts'
-import { StreamUriError } from '../net/stream-uri.ts'
 import { UsageError } from './usage-error.ts'
 
 /**
@@ -10,14 +8,14 @@ export class CommandFailure extends Error {
   override readonly name = 'CommandFailure'
 }
 
+// Matched by name (js-libp2p style), so the CLI need not load libp2p before a command runs.
+const USAGE_ERRORS = new Set(['StreamUriError', 'OverlayChoiceError', 'RangeError'])
 const OPERATIONAL_ERRORS = new Set(['PortInUseError', 'BroadcastInputError', 'NotMpegTsError'])
 
 /** Maps what the app layer throws to the CLI's two error kinds; anything else is a bug (rethrown). */
 export function toCommandError(err: unknown): unknown {
   if (!(err instanceof Error)) return err
-  if (err instanceof StreamUriError || err instanceof OverlayChoiceError || err instanceof RangeError) {
-    return new UsageError(err.message)
-  }
+  if (USAGE_ERRORS.has(err.name)) return new UsageError(err.message)
   if (OPERATIONAL_ERRORS.has(err.name)) return new CommandFailure(err.message)
   if (/^Cannot (reach any bootstrap peer|join the stream)/.test(err.message))
     return new CommandFailure(err.message)

@@ -105,7 +105,7 @@ test('a chunk over maxBytes carries the rest into the next chunk; big raw reads 
   assert.equal(c.stats.oversizeCarries, 2)
 })
 
-test('the sample clip through TsIngest: 4 chunks/s, every second one starts at a keyframe', () => {
+test('the sample clip through TsIngest: 4 chunks/s, one a second starts with PAT+PMT at a keyframe', () => {
   const bytes = new Uint8Array(readFileSync(SAMPLE_CLIP_PATH))
   const ingest = new TsIngest({ targetBytes: 7 * 188 })
   const c = new SteadyChunker({ chunkRateHz: 4, startMs: 0, maxBytes: 256 * 1024, raw: false })

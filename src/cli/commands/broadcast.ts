@@ -1,11 +1,13 @@
 import type { Command } from 'commander'
-import { SAMPLE_INPUT } from '../../app/broadcast-input.ts'
-import { Broadcaster, type BroadcasterOptions, type BroadcasterStats } from '../../app/broadcaster.ts'
+import type { Broadcaster, BroadcasterOptions, BroadcasterStats } from '../../app/broadcaster.ts'
 import { formatKbps } from '../../app/format.ts'
 import { LiveOutput } from '../../app/live-output.ts'
 import { CommandFailure, toCommandError } from '../app-errors.ts'
 import { parseWholeNumber, UsageError } from '../usage-error.ts'
 import { untilInterrupted } from './until-interrupted.ts'
+
+/** The embedded clip (same value as src/app/broadcast-input.ts; not imported, to keep the CLI light). */
+const SAMPLE_INPUT = 'sample'
 
 /** Reachable from other machines; the fixed ports keep a stream URI stable across restarts. */
 export const DEFAULT_BROADCAST_LISTEN = ['/ip4/0.0.0.0/tcp/9000', '/ip4/0.0.0.0/tcp/9001/ws']
@@ -87,6 +89,8 @@ async function runBroadcast(flags: BroadcastFlags): Promise<void> {
   let inputFailure: Error | undefined
   let source: Broadcaster
   try {
+    // Loaded on use: libp2p takes about a second to import, which other commands should not pay.
+    const { Broadcaster } = await import('../../app/broadcaster.ts')
     source = await Broadcaster.start({ ...options, onError: (err) => (inputFailure ??= err) })
   } catch (err) {
     throw toCommandError(err)

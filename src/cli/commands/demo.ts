@@ -1,5 +1,5 @@
 import type { Command } from 'commander'
-import { DemoSwarm, type SwarmRow, type SwarmSummary } from '../../app/demo-swarm.ts'
+import type { DemoSwarm, SwarmRow, SwarmSummary } from '../../app/demo-swarm.ts'
 import { formatMs, formatPercent } from '../../app/format.ts'
 import { LiveOutput } from '../../app/live-output.ts'
 import { textTable } from '../../report/table.ts'
@@ -54,6 +54,7 @@ async function runDemo(flags: DemoFlags): Promise<void> {
   )
   let swarm: DemoSwarm
   try {
+    const { DemoSwarm } = await import('../../app/demo-swarm.ts') // on use: libp2p is slow to import
     swarm = await DemoSwarm.start({
       viewers,
       httpPort,

@@ -2,7 +2,7 @@ import type { Command } from 'commander'
 import { formatKbps, formatMs, formatPercent, shortPeerId } from '../../app/format.ts'
 import { LiveOutput } from '../../app/live-output.ts'
 import { RateMeter } from '../../app/rate-meter.ts'
-import { Viewer, type ViewerStats } from '../../app/viewer.ts'
+import type { Viewer, ViewerStats } from '../../app/viewer.ts'
 import { toCommandError } from '../app-errors.ts'
 import { parseWholeNumber } from '../usage-error.ts'
 import { untilInterrupted } from './until-interrupted.ts'
@@ -42,6 +42,7 @@ async function runWatch(uri: string, flags: WatchFlags): Promise<void> {
   const output = new LiveOutput()
   let viewer: Viewer
   try {
+    const { Viewer } = await import('../../app/viewer.ts') // on use: libp2p is slow to import
     viewer = await Viewer.start({
       uri,
       httpPort,
