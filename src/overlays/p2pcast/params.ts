@@ -1,0 +1,45 @@
+import { z } from 'zod'
+import { MAX_STRIPES, MIN_STRIPES } from '../../stream/stripes.ts'
+
+const schema = z
+  .object({
+    /**
+     * f: stripes (f-1 data + 1 XOR parity) and the arity of every tree. The stripe layer takes
+     * 2..16; the forest transitions are written for f = 2 as the paper details them (see
+     * docs/architecture/p2pcast.md for why larger f is not enabled yet).
+     */
+    stripes: z
+      .number()
+      .int()
+      .min(MIN_STRIPES)
+      .max(MAX_STRIPES)
+      .default(2)
+      .refine((f) => f === 2, { message: 'only f = 2 is implemented by the forest so far' }),
+    /** A node beats to its children this often; a parent silent for heartbeatMs * missLimit is dead. */
+    heartbeatMs: z.number().min(10).max(60_000).default(1000),
+    heartbeatMissLimit: z.number().int().min(1).max(100).default(3),
+    /** JOIN is sent again when no UPDATE came back within this time. */
+    joinTimeoutMs: z.number().min(1).max(600_000).default(2000),
+    /** Parity groups a viewer's decoder holds (older ones are forgotten). */
+    decoderGroups: z.number().int().min(1).max(4096).default(64),
+  })
+  .strict()
+
+export type P2PCastParams = z.infer<typeof schema>
+
+export class InvalidParamsError extends Error {
+  override readonly name = 'InvalidParamsError'
+}
+
+export function parseParams(raw: Record<string, unknown>): P2PCastParams {
+  const result = schema.safeParse(raw)
+  if (!result.success) {
+    throw new InvalidParamsError(`Invalid p2pcast parameters:\n${z.prettifyError(result.error)}`)
+  }
+  return result.data
+}
+
+/** Upload one child edge costs its parent: one stripe, i.e. the stream rate / (f-1). */
+export function stripeKbps(streamKbps: number, f: number): number {
+  return streamKbps / (f - 1)
+}

@@ -1,0 +1,79 @@
+import assert from 'node:assert/strict'
+import { test } from 'node:test'
+import { Harness } from './sim-harness.ts'
+
+test('viewers join through the registry, the forest keeps its rules and everyone plays', () => {
+  const h = new Harness({ seed: 1 })
+  for (let i = 0; i < 40; i++) {
+    h.sim.at(i * 150, () => h.sim.addViewer(h.link))
+  }
+  for (let step = 0; step < 40; step++) {
+    h.sim.runUntil(step * 150 + 100)
+    h.checkModel(`after join ${step}`)
+  }
+  h.sim.runUntil(15_000)
+  h.checkViewsConverged('settled')
+  const continuity = h.continuityOver(15_000, 25_000)
+  const poor = [...continuity].filter(([, c]) => c < 0.999)
+  assert.deepEqual(poor, [])
+})
+
+test('crashes: each costs a viewer at most one stripe, parity covers it — continuity stays 100%', () => {
+  const h = new Harness({ seed: 2 })
+  for (let i = 0; i < 40; i++) h.sim.at(i * 100, () => h.sim.addViewer(h.link))
+  h.sim.runUntil(12_000)
+  for (let k = 0; k < 8; k++) {
+    h.sim.at(12_000 + k * 2500, () => {
+      const live = h.sim.liveViewers()
+      h.sim.crash(live[h.rng.int(live.length)]!)
+    })
+  }
+  const continuity = h.continuityOver(12_000, 35_000)
+  for (let t = 0; t < 10; t++) h.checkModel(`t=${h.sim.now}`)
+  h.sim.runUntil(45_000)
+  h.checkModel('settled')
+  h.checkViewsConverged('settled')
+  const poor = [...continuity].filter(([, c]) => c < 1)
+  assert.deepEqual(poor, [], 'survivors played every chunk through the crashes')
+  const rebuilt = h.sim.liveViewers().reduce<number>((n, id) => n + h.node(id).rebuiltChunks, 0)
+  assert.ok(rebuilt > 0, 'parity was needed and used')
+})
+
+test('fairness: every viewer uploads what it downloads (ratio 1.00 +- 0.05)', () => {
+  const h = new Harness({ seed: 3 })
+  for (let i = 0; i < 30; i++) h.sim.at(i * 100, () => h.sim.addViewer(h.link))
+  h.sim.runUntil(10_000)
+  const before = new Map(h.sim.liveViewers().map((id) => [id, { ...h.sim.nodeStats(id) }]))
+  h.sim.runUntil(30_000)
+  const off: string[] = []
+  for (const id of h.sim.liveViewers()) {
+    const a = before.get(id)!
+    const b = h.sim.nodeStats(id)
+    const ratio = (b.dataUploadBytes - a.dataUploadBytes) / (b.dataDownloadBytes - a.dataDownloadBytes)
+    if (Math.abs(ratio - 1) > 0.05) off.push(`${id}: ${ratio.toFixed(3)}`)
+  }
+  assert.deepEqual(off, [])
+})
+
+test('randomized joins, leaves and crashes: the forest keeps every rule after each step', () => {
+  for (const seed of [21, 22, 23, 24]) {
+    const h = new Harness({ seed })
+    for (let step = 0; step < 120; step++) {
+      const live = h.sim.liveViewers()
+      const r = h.rng.next()
+      let op = 'join'
+      if (live.length < 6 || r < 0.55) h.sim.addViewer(h.link)
+      else {
+        const victim = live[h.rng.int(live.length)]!
+        op = r < 0.8 ? `leave ${victim}` : `crash ${victim}`
+        if (r < 0.8) h.sim.leave(victim)
+        else h.sim.crash(victim)
+      }
+      h.sim.runUntil(h.sim.now + 50 + h.rng.int(400))
+      h.checkModel(`step ${step} (${op})`)
+    }
+    h.sim.runUntil(h.sim.now + 10_000)
+    h.checkModel('settled')
+    h.checkViewsConverged('settled')
+  }
+})
