@@ -20,6 +20,10 @@ interface WatchFlags {
 }
 
 export function watchStatus(s: ViewerStats, downKbps: number | null, upKbps: number | null): string {
+  if (s.startupDelayMs === null && s.invalidChunks > 0 && s.chunksPlayed === 0) {
+    // Every chunk so far failed the signature check against the URI's stream id.
+    return `no valid chunk yet: ${s.invalidChunks} failed the stream key check (is the stream id in the URI right?)`
+  }
   const state = s.startupDelayMs === null ? 'buffering' : s.connected ? 'playing' : 'rejoining'
   const parent = s.parents.length > 0 ? s.parents.map(shortPeerId).join(',') : '-'
   return (
