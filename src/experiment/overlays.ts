@@ -1,5 +1,6 @@
 import type { Message } from '../core/codec.ts'
 import type { Overlay } from '../core/protocol.ts'
+import { p2pcast } from '../overlays/p2pcast/index.ts'
 import { spreadit } from '../overlays/spreadit/index.ts'
 import { ScenarioError } from './scenario.ts'
 
@@ -10,6 +11,7 @@ import { ScenarioError } from './scenario.ts'
 // biome-ignore lint/suspicious/noExplicitAny: the registry holds overlays of every message/param type
 const overlays: Record<string, Overlay<any, any>> = {
   spreadit,
+  p2pcast,
 }
 
 export function overlayNames(): string[] {
