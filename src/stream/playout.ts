@@ -87,6 +87,13 @@ export class PlayoutBuffer implements PlayoutProjection {
   private firstSeq = 0
   /** Next seq to play. */
   private playhead = 0
+  /**
+   * playTime(playhead), kept in step with the playhead (Infinity before playback): the common
+   * push, a chunk arriving before the next deadline, then costs one comparison instead of a
+   * deadline search. playTime is monotone in seq, so "seq `playhead` is not due" is exactly
+   * "nothing is due".
+   */
+  private nextDeadline = Number.POSITIVE_INFINITY
 
   /** A chunk whose sourceTime is known, to derive the sourceTime of others (constant-rate source). */
   private anchorSeq = 0
@@ -143,10 +150,11 @@ export class PlayoutBuffer implements PlayoutProjection {
     }
     this.tick(now, 'push')
     this.counts.received++
-    this.advanceTo(now, false, this.pending ?? undefined)
+    const out = this.pending ?? undefined
+    if (now > this.nextDeadline) this.advanceTo(now, false, out)
     if (this.playing) this.pushWhilePlaying(seq, chunk, hops)
     else this.pushBeforePlayback(now, seq, chunk, hops)
-    this.advanceTo(now, true, this.pending ?? undefined)
+    if (now >= this.nextDeadline) this.advanceTo(now, true, out)
   }
 
   /**
@@ -281,7 +289,12 @@ export class PlayoutBuffer implements PlayoutProjection {
     this.playing = true
     this.playStart = now
     this.firstSeq = runStart
-    this.playhead = runStart
+    this.setPlayhead(runStart)
+  }
+
+  private setPlayhead(seq: number): void {
+    this.playhead = seq
+    this.nextDeadline = this.playTime(seq)
   }
 
   private accept(seq: number, chunk: Chunk, hops: number): void {
@@ -332,7 +345,7 @@ export class PlayoutBuffer implements PlayoutProjection {
     this.counts.missing += lastDue - scanEnd
     // Seqs entering the tracked window [playhead-N, playhead+N) reuse the slots of seqs leaving it.
     this.bits.clearRange(from + this.size, lastDue + 1 + this.size)
-    this.playhead = lastDue + 1
+    this.setPlayhead(lastDue + 1)
   }
 
   private play(seq: number, out: Chunk[] | undefined): void {

@@ -6,23 +6,34 @@
  */
 export class SeqBitRing {
   private readonly words: Uint32Array
+  /**
+   * span - 1 when span is a power of two (the default playout ring is 512), else -1. A mask
+   * instead of `%` keeps the per-chunk lookups free of a division; for any safe integer seq,
+   * `seq & mask` is seq mod span (ToInt32 keeps the low 32 bits).
+   */
+  private readonly mask: number
 
   constructor(readonly span: number) {
     this.words = new Uint32Array(Math.ceil(span / 32))
+    this.mask = span > 0 && span <= 2 ** 31 && (span & (span - 1)) === 0 ? span - 1 : -1
+  }
+
+  private slotOf(seq: number): number {
+    return this.mask >= 0 ? seq & this.mask : seq % this.span
   }
 
   has(seq: number): boolean {
-    const slot = seq % this.span
+    const slot = this.slotOf(seq)
     return ((this.words[slot >>> 5]! >>> (slot & 31)) & 1) === 1
   }
 
   set(seq: number): void {
-    const slot = seq % this.span
+    const slot = this.slotOf(seq)
     this.words[slot >>> 5]! |= 1 << (slot & 31)
   }
 
   clear(seq: number): void {
-    const slot = seq % this.span
+    const slot = this.slotOf(seq)
     this.words[slot >>> 5]! &= ~(1 << (slot & 31))
   }
 

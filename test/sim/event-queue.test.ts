@@ -109,3 +109,59 @@ test('the capacity bound throws a clear error', () => {
     (err: unknown) => err instanceof EventQueueFullError && /bound of 8/.test(err.message),
   )
 })
+
+// The queue files events in 1/32-ms buckets over a 2048-ms ring with a heap beyond it: these
+// times cross every boundary (same bucket, behind the bucket being drained, ring wrap-around,
+// the far heap, long empty stretches, an infinite time).
+const wideTimeArb = fc.oneof(
+  fc.integer({ min: 0, max: 40 }).map((t) => t / 64),
+  fc.double({ min: 0, max: 5000, noNaN: true }),
+  fc.integer({ min: 0, max: 3 }).map((k) => k * 2048 + 0.015625),
+  fc.double({ min: 0, max: 1e7, noNaN: true }),
+  fc.constant(Number.POSITIVE_INFINITY),
+)
+
+type WideOp = { op: 'push'; dt: number; relative: boolean } | { op: 'pop' } | { op: 'cancel'; pick: number }
+
+test('bucket ring, far heap and wrap-around keep the exact (time, push order)', () => {
+  const wideOpArb: fc.Arbitrary<WideOp> = fc.oneof(
+    fc.record({ op: fc.constant('push' as const), dt: wideTimeArb, relative: fc.boolean() }),
+    fc.record({ op: fc.constant('pop' as const) }),
+    fc.record({ op: fc.constant('cancel' as const), pick: fc.nat(1000) }),
+  )
+  fc.assert(
+    fc.property(fc.array(wideOpArb, { maxLength: 400 }), (ops) => {
+      const q = new EventQueue(4)
+      const ref = new ReferenceQueue()
+      const tokens: { id: number; token: number }[] = []
+      let nextId = 0
+      let now = 0
+      for (const o of ops) {
+        if (o.op === 'push') {
+          // Mostly simulator-like (at or after the last pop), sometimes anywhere at all.
+          const time = o.relative ? now + o.dt : o.dt
+          const id = nextId++
+          tokens.push({ id, token: q.tokenOf(q.push(time, 1, id, 0, 0, undefined)) })
+          ref.push(time, id)
+        } else if (o.op === 'pop') {
+          const want = ref.pop()
+          assert.equal(q.peekTime(), want?.time ?? Number.POSITIVE_INFINITY, 'peekTime agrees')
+          const h = q.pop()
+          if (want === undefined) {
+            assert.equal(h, -1, 'empty')
+            continue
+          }
+          assert.equal(q.a[h], want.id, 'same event')
+          assert.equal(q.poppedTime, want.time, 'same time')
+          if (want.time !== Number.POSITIVE_INFINITY) now = want.time
+          q.release(h)
+        } else if (tokens.length > 0) {
+          const t = tokens[o.pick % tokens.length]!
+          assert.equal(q.cancel(t.token), ref.cancel(t.id), 'cancel agrees')
+        }
+        assert.equal(q.pending, ref.size, 'pending agrees')
+      }
+    }),
+    { seed: 7, numRuns: 400 },
+  )
+})
