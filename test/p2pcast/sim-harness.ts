@@ -4,9 +4,11 @@ import type { NodeId } from '../../src/core/ids.ts'
 import { createRng, type Rng } from '../../src/core/rng.ts'
 import {
   checkForest,
+  type ForestView,
   type P2PCastMessage,
   type P2PCastNode,
   type P2PCastParams,
+  type P2PCastPeerNode,
   p2pcast,
   parseParams,
   SPECIAL,
@@ -113,5 +115,27 @@ export class Harness {
       out.set(id, due > 0 ? (q.chunksPlayed - b[0]) / due : 0)
     }
     return out
+  }
+}
+
+/** The forest as the peers themselves hold it (peer mode): each node's own place. */
+export function peerForestView(h: Harness): ForestView {
+  const source = h.sim.sourceId
+  const src = h.sim.protocol(source) as P2PCastPeerNode
+  const place = (id: NodeId) => {
+    if (id === SPECIAL) return src.placeOf(SPECIAL)
+    if (id === source) return src.placeOf(source)
+    return h.sim.liveViewers().includes(id) ? (h.sim.protocol(id) as P2PCastPeerNode).placeOf(id) : undefined
+  }
+  return {
+    f: h.params.stripes,
+    source,
+    special: SPECIAL,
+    peers: () => [
+      SPECIAL,
+      ...h.sim.liveViewers().filter((id) => (h.sim.protocol(id) as P2PCastPeerNode).isMember),
+    ],
+    parentOf: (id, t) => place(id)?.parent[t],
+    childrenOf: (id, t) => place(id)?.children[t] ?? [],
   }
 }

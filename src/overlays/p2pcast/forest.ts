@@ -10,6 +10,17 @@ export interface Placement {
 }
 
 /**
+ * Thrown by a partial forest when a transition needs the placement of a node it has not fetched
+ * yet: the peer running the operation reads it (READ) and runs the operation again.
+ */
+export class MissingPlacement extends Error {
+  override readonly name = 'MissingPlacement'
+  constructor(readonly id: NodeId) {
+    super(`p2pcast forest: placement of ${id} not fetched`)
+  }
+}
+
+/**
  * The P2PCast forest as plain data: f trees over the same nodes, the source on top of every tree
  * (its only child in tree t is that tree's root). Only structural primitives live here; which
  * moves are legal, and the join/delete cases built from them, are in transitions.ts.
@@ -23,6 +34,21 @@ export class Forest {
   private touched = new Set<NodeId>()
   /** Undo steps of the operation in progress (see `begin`); null when not recording. */
   private journal: (() => void)[] | null = null
+
+  /** Partial forests (one peer's working view) fetch placements they lack through this. */
+  private load: ((id: NodeId) => Placement) | null = null
+
+  /**
+   * A peer's working view of the forest for one operation: placements come from `load` (which
+   * throws MissingPlacement for what must be fetched first) and are copied on first use.
+   */
+  static partial(f: number, source: NodeId, special: NodeId, load: (id: NodeId) => Placement): Forest {
+    const forest = new Forest(f, source, special)
+    forest.nodes.clear()
+    forest.touched.clear()
+    forest.load = load
+    return forest
+  }
 
   constructor(
     readonly f: number,
@@ -53,8 +79,16 @@ export class Forest {
 
   placement(id: NodeId): Placement {
     const p = this.nodes.get(id)
-    if (!p) throw new LocalProtocolError(`p2pcast forest: unknown node ${id}`)
-    return p
+    if (p) return p
+    if (!this.load) throw new LocalProtocolError(`p2pcast forest: unknown node ${id}`)
+    const loaded = copyPlacement(this.load(id))
+    this.nodes.set(id, loaded)
+    return loaded
+  }
+
+  /** Ids whose placements this (partial) forest holds. */
+  knownIds(): NodeId[] {
+    return [...this.nodes.keys()]
   }
 
   parentOf(id: NodeId, t: number): NodeId | undefined {
@@ -187,6 +221,10 @@ export class Forest {
     this.touched = new Set()
     return out
   }
+}
+
+export function copyPlacement(p: Placement): Placement {
+  return { parent: p.parent.slice(), children: p.children.map((c) => c.slice()) }
 }
 
 function emptyPlacement(f: number): Placement {

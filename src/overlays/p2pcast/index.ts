@@ -2,6 +2,7 @@ import type { Overlay } from '../../core/protocol.ts'
 import { type P2PCastMessage, p2pcastCodec } from './messages.ts'
 import { P2PCastNode } from './node.ts'
 import { type P2PCastParams, parseParams } from './params.ts'
+import { P2PCastPeerNode } from './peer-node.ts'
 
 export { Forest } from './forest.ts'
 export { checkForest, type ForestView, treeHeights } from './invariants.ts'
@@ -10,6 +11,7 @@ export { p2pcastCodec } from './messages.ts'
 export { METRIC as P2PCAST_METRICS, P2PCastNode } from './node.ts'
 export type { P2PCastParams } from './params.ts'
 export { InvalidParamsError, parseParams, stripeKbps } from './params.ts'
+export { P2PCastPeerNode, PEER_METRIC } from './peer-node.ts'
 export { Registry, SPECIAL } from './registry.ts'
 export { completeTree, incompleteParent, join, remove, roleOf } from './transitions.ts'
 
@@ -18,5 +20,6 @@ export const p2pcast: Overlay<P2PCastMessage, P2PCastParams> = {
   name: 'p2pcast',
   codec: p2pcastCodec,
   parseParams,
-  createNode: (env, ctx, params) => new P2PCastNode(env, ctx, params),
+  createNode: (env, ctx, params) =>
+    params.mode === 'peer' ? new P2PCastPeerNode(env, ctx, params) : new P2PCastNode(env, ctx, params),
 }

@@ -38,13 +38,102 @@ export interface Heartbeat {
   readonly type: 'heartbeat'
 }
 
-export type P2PCastControl = Join | Delete | Update | Heartbeat
+/** Peer mode: the registry's answer to JOIN, "a random node" (possibly the special node). */
+export interface Contact {
+  readonly type: 'contact'
+  readonly node: NodeId
+}
+
+/** Flags on transaction messages: the message is about the special node (kept by the source). */
+export const TX_SPECIAL = 1
+/** PREPARE without a new placement: only check the version the operation read and hold it. */
+export const TX_VALIDATE_ONLY = 2
+
+/**
+ * Peer mode, SEARCH/READ: "send me your place in the forest" (a walk step reads a child list).
+ * Answered with `state`.
+ */
+export interface Read {
+  readonly type: 'read'
+  readonly tx: number
+  readonly flags: number
+}
+
+/** A node's place in every tree: parents (empty for the source) and children per tree. */
+export interface PlacementFields {
+  readonly version: number
+  readonly parents: readonly NodeId[]
+  readonly children: readonly (readonly NodeId[])[]
+}
+
+export interface State extends PlacementFields {
+  readonly type: 'state'
+  readonly tx: number
+  readonly flags: number
+}
+
+/**
+ * Peer mode: the operation's coordinator proposes a node's new place (TAKEON, SUBSTITUTE,
+ * REPLACE, DIRECT all end up as a new place for the nodes they touch), valid if the node is
+ * still at `version`. Answered with `vote`; then `commit` (answered with `ack`) or `abort`.
+ */
+export interface Prepare extends PlacementFields {
+  readonly type: 'prepare'
+  readonly tx: number
+  readonly flags: number
+}
+
+export interface Vote {
+  readonly type: 'vote'
+  readonly tx: number
+  readonly flags: number
+  readonly ok: boolean
+}
+
+interface TxEndOf<T extends string> {
+  readonly type: T
+  readonly tx: number
+  readonly flags: number
+}
+export type Commit = TxEndOf<'commit'>
+export type Ack = TxEndOf<'ack'>
+export type Abort = TxEndOf<'abort'>
+export type TxEnd = Commit | Ack | Abort
+
+/** Peer mode: a parent leaving gracefully tells its children, who start its deletion at once. */
+export interface Leaving {
+  readonly type: 'leaving'
+}
+
+/** Peer mode: the joiner tells the registry it is in (it becomes a possible contact). */
+export interface Joined {
+  readonly type: 'joined'
+}
+
+export type P2PCastControl =
+  | Join
+  | Delete
+  | Update
+  | Heartbeat
+  | Contact
+  | Read
+  | State
+  | Prepare
+  | Vote
+  | Commit
+  | Ack
+  | Abort
+  | Leaving
+  | Joined
 export type P2PCastMessage = P2PCastControl | ChunkMessage
 
 const HEADER_BYTES = 2
 const NODE_ID_MAX_WIRE = 2 + MAX_NODE_ID_BYTES
 
-function emptySpec<M extends Join | Heartbeat>(code: number, type: M['type']): MessageSpec<M> {
+function emptySpec<M extends Join | Heartbeat | Leaving | Joined>(
+  code: number,
+  type: M['type'],
+): MessageSpec<M> {
   return {
     code,
     maxBytes: HEADER_BYTES,
@@ -60,6 +149,47 @@ function writeIds(w: Writer, ids: readonly NodeId[]): void {
 }
 
 const readIds = (r: Reader) => r.array(MAX_STRIPES, (rr) => rr.nodeId())
+
+const PLACEMENT_MAX_BYTES =
+  9 + 2 + MAX_STRIPES * NODE_ID_MAX_WIRE + 2 + MAX_STRIPES * (2 + MAX_STRIPES * NODE_ID_MAX_WIRE)
+
+function writePlacement(w: Writer, m: PlacementFields): void {
+  w.varint(m.version)
+  writeIds(w, m.parents)
+  w.varint(m.children.length)
+  for (const list of m.children) writeIds(w, list)
+}
+
+function readPlacement(r: Reader): PlacementFields {
+  const version = r.varint()
+  const parents = readIds(r)
+  const children = r.array(MAX_STRIPES, readIds)
+  if (parents.length !== 0 && parents.length !== children.length) {
+    throw new RemoteProtocolError(`placement: ${parents.length} parents but ${children.length} child lists`)
+  }
+  return { version, parents, children }
+}
+
+const placementSize = (m: PlacementFields) =>
+  HEADER_BYTES +
+  8 +
+  (m.parents.length + m.children.reduce((n, l) => n + l.length + 1, 0)) * NODE_ID_WIRE_BYTES
+
+function readFlags(r: Reader): number {
+  const flags = r.u8()
+  if (flags > (TX_SPECIAL | TX_VALIDATE_ONLY)) throw new RemoteProtocolError(`bad transaction flags ${flags}`)
+  return flags
+}
+
+function txEndSpec<T extends TxEnd['type']>(code: number, type: T): MessageSpec<TxEndOf<T>> {
+  return {
+    code,
+    maxBytes: HEADER_BYTES + 9 + 1,
+    encode: (w, m) => w.varint(m.tx).u8(m.flags),
+    decode: (r) => ({ type, tx: r.varint(), flags: readFlags(r) }),
+    sizeOf: () => HEADER_BYTES + 5,
+  }
+}
 
 export const p2pcastCodec = new MessageCodec<P2PCastMessage>('p2pcast', 1, {
   chunk: chunkMessageSpec(1),
@@ -104,4 +234,54 @@ export const p2pcastCodec = new MessageCodec<P2PCastMessage>('p2pcast', 1, {
       (m.parents.length + m.children.reduce((n, l) => n + l.length + 1, 0)) * NODE_ID_WIRE_BYTES,
   },
   heartbeat: emptySpec<Heartbeat>(5, 'heartbeat'),
+  contact: {
+    code: 6,
+    maxBytes: HEADER_BYTES + NODE_ID_MAX_WIRE,
+    encode: (w, m) => w.nodeId(m.node),
+    decode: (r) => ({ type: 'contact', node: r.nodeId() }),
+    sizeOf: () => HEADER_BYTES + NODE_ID_WIRE_BYTES,
+  },
+  read: {
+    code: 7,
+    maxBytes: HEADER_BYTES + 10,
+    encode: (w, m) => w.varint(m.tx).u8(m.flags),
+    decode: (r) => ({ type: 'read', tx: r.varint(), flags: readFlags(r) }),
+    sizeOf: () => HEADER_BYTES + 5,
+  },
+  state: {
+    code: 8,
+    maxBytes: HEADER_BYTES + 10 + PLACEMENT_MAX_BYTES,
+    encode(w, m) {
+      w.varint(m.tx).u8(m.flags)
+      writePlacement(w, m)
+    },
+    decode: (r) => ({ type: 'state', tx: r.varint(), flags: readFlags(r), ...readPlacement(r) }),
+    sizeOf: (m) => placementSize(m) + 5,
+  },
+  prepare: {
+    code: 9,
+    maxBytes: HEADER_BYTES + 10 + PLACEMENT_MAX_BYTES,
+    encode(w, m) {
+      w.varint(m.tx).u8(m.flags)
+      writePlacement(w, m)
+    },
+    decode: (r) => ({ type: 'prepare', tx: r.varint(), flags: readFlags(r), ...readPlacement(r) }),
+    sizeOf: (m) => placementSize(m) + 5,
+  },
+  vote: {
+    code: 10,
+    maxBytes: HEADER_BYTES + 11,
+    encode: (w, m) =>
+      w
+        .varint(m.tx)
+        .u8(m.flags)
+        .u8(m.ok ? 1 : 0),
+    decode: (r) => ({ type: 'vote', tx: r.varint(), flags: readFlags(r), ok: r.u8() === 1 }),
+    sizeOf: () => HEADER_BYTES + 6,
+  },
+  commit: txEndSpec(11, 'commit'),
+  ack: txEndSpec(12, 'ack'),
+  abort: txEndSpec(13, 'abort'),
+  leaving: emptySpec<Leaving>(14, 'leaving'),
+  joined: emptySpec<Joined>(15, 'joined'),
 })

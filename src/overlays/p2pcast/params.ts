@@ -15,6 +15,12 @@ const schema = z
       .max(MAX_STRIPES)
       .default(2)
       .refine((f) => f === 2, { message: 'only f = 2 is implemented by the forest so far' }),
+    /**
+     * 'registry': the registry kept by the source holds the forest and runs every operation.
+     * 'peer': no node holds the forest; joiners and children of dead nodes run the operations as
+     * transactions over the peers they touch (see peer-node.ts).
+     */
+    mode: z.enum(['registry', 'peer']).default('registry'),
     /** A node beats to its children this often; a parent silent for heartbeatMs * missLimit is dead. */
     heartbeatMs: z.number().min(10).max(60_000).default(1000),
     heartbeatMissLimit: z.number().int().min(1).max(100).default(3),

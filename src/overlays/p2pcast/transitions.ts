@@ -96,7 +96,8 @@ function withRetries(forest: Forest, what: string, op: (cost: OpCost) => void): 
       return cost
     } catch (err) {
       if (!(err instanceof DeadEnd)) {
-        forest.commit()
+        // Not a dead end (e.g. a peer's placement must be fetched first): undo and let it through.
+        forest.rollback()
         throw err
       }
       forest.rollback()

@@ -1,0 +1,838 @@
+import { LocalProtocolError } from '../../core/errors.ts'
+import type { NodeId } from '../../core/ids.ts'
+import type { Env, NodeContext, Protocol, TimerId, TopologyView } from '../../core/protocol.ts'
+import { createRng } from '../../core/rng.ts'
+import type { Chunk, ChunkMessage } from '../../stream/chunk.ts'
+import { ParityEncoder, parityStripe, StripeDecoder, stripeOf } from '../../stream/stripes.ts'
+import { copyPlacement, Forest, MissingPlacement, type Placement } from './forest.ts'
+import {
+  type P2PCastMessage,
+  type PlacementFields,
+  type Prepare,
+  type State,
+  TX_SPECIAL,
+  TX_VALIDATE_ONLY,
+  type Vote,
+} from './messages.ts'
+import type { P2PCastParams } from './params.ts'
+import { SPECIAL } from './registry.ts'
+import { join, remove } from './transitions.ts'
+
+const TIMER_HEARTBEAT = 1
+const TIMER_TX = 2
+const TIMER_LEASE = 3
+const TIMER_LEASE_SPECIAL = 4
+
+/** A read or prepare unanswered this long aborts the attempt. */
+const TX_REPLY_MS = 1500
+/** A probe of a suspected parent unanswered this long confirms it dead. */
+const PROBE_MS = 600
+const COMMIT_RESEND_MS = 500
+const COMMIT_RESENDS = 6
+/** A prepared node waits this long for commit/abort before it lets the lock go. */
+const LEASE_MS = 6000
+const MAX_TX_ATTEMPTS = 12
+/** Deletions a node has queued (one per parent at most, plus slack). */
+const MAX_WANTED = 8
+const HANDOVER_MS = 400
+/** Reads in flight at once for one operation (prefetching a node's neighbours). */
+const PREFETCH_LIMIT = 12
+/** Every this many beats a node re-sends its place to its children. */
+const UPDATE_REFRESH_BEATS = 8
+
+export const PEER_METRIC = {
+  parentDiscoveryMs: 'parentDiscoveryMs',
+  parentFailures: 'parentFailures',
+  joinMessages: 'joinMessages',
+  deleteMessages: 'deleteMessages',
+  txAborts: 'txAborts',
+  txGiveUps: 'txGiveUps',
+} as const
+
+interface Versioned {
+  version: number
+  placement: Placement
+}
+
+interface Lock {
+  coord: NodeId
+  tx: number
+  next: Placement | null
+  timer: TimerId
+}
+
+type TxPhase = 'probe' | 'read' | 'prepare' | 'commit' | 'backoff'
+
+interface Tx {
+  readonly id: number
+  readonly kind: 'join' | 'delete'
+  /** Join: the contact. Delete: the node to delete. */
+  readonly target: NodeId
+  /** The deletion was announced (leaving): no probe needed. */
+  readonly announced: boolean
+  seed: number
+  attempt: number
+  phase: TxPhase
+  reads: Map<NodeId, Versioned>
+  /** Placements the last run actually looked at (reads may hold prefetched extras). */
+  used: Set<NodeId>
+  waiting: Set<NodeId>
+  writes: Map<NodeId, Placement>
+  participants: NodeId[]
+  resends: number
+  messages: number
+  timer: TimerId | null
+}
+
+/**
+ * P2PCast in peer mode: no node holds the forest. Each operation (a join, or the deletion of a
+ * dead parent) is run by one peer — the joiner, or a child of the dead node — as an optimistic
+ * transaction over the nodes it touches: it runs the same transitions (transitions.ts) on a
+ * partial forest, READing each placement the walk needs (SEARCH) and re-running until nothing is
+ * missing; then it PREPAREs every node it read (version check, lock) with its new place, and
+ * COMMITs (or aborts, backs off and retries with fresh reads). Concurrent joins and crashes that
+ * touch the same nodes therefore serialise on the versions: one commits, the other retries.
+ *
+ * The registry (kept by the source) only answers JOIN with a random member (or the special node)
+ * and drops members on DELETE. Each node sends its place to its children (UPDATE) after every
+ * change, so a child knows a dead parent's place well enough to start its deletion (§7).
+ */
+export class P2PCastPeerNode implements Protocol<P2PCastMessage> {
+  private readonly f: number
+  private readonly isSource: boolean
+  private own: Versioned
+  /** The special node's place (source only). */
+  private readonly special: Versioned | null
+  private member: boolean
+  private gone = false
+  private lockOwn: Lock | null = null
+  private lockSpecial: Lock | null = null
+  /** Places of my parents (the special node's parents at the source), from their UPDATEs. */
+  private readonly parentPlaces = new Map<NodeId, Versioned>()
+  private readonly lastHeard: number[]
+  private readonly suspected = new Set<NodeId>()
+  private readonly livenessMs: number
+  private tx: Tx | null = null
+  private txCounter = 0
+  private wanted: { target: NodeId; announced: boolean }[] = []
+  private wantJoin = false
+  private joinStartedMs = 0
+  private heartbeatTimer: TimerId | null = null
+  private beats = 0
+  /**
+   * Make-before-break (ours): participants of one operation commit at slightly different times,
+   * so for HANDOVER_MS after a commit moves an edge, the old parent keeps feeding the old child
+   * and the child keeps accepting it (the decoder drops duplicates). Short, because the extra
+   * copies ride on an uplink sized for exactly f stripes.
+   */
+  private handoverChildren: { id: NodeId; t: number; until: number }[] = []
+  private handoverParents: { id: NodeId; t: number; until: number }[] = []
+  private readonly decoder: StripeDecoder
+  private readonly encoder: ParityEncoder | null
+  /** Registry (source only): members, for a uniformly random contact. */
+  private readonly members: NodeId[] = []
+  private readonly memberIndex = new Map<NodeId, number>()
+
+  constructor(
+    private readonly env: Env<P2PCastMessage>,
+    private readonly ctx: NodeContext,
+    private readonly params: P2PCastParams,
+  ) {
+    const f = params.stripes
+    this.f = f
+    this.isSource = ctx.role === 'source'
+    this.own = { version: 0, placement: emptyPlace(f) }
+    this.special = this.isSource ? { version: 0, placement: emptyPlace(f) } : null
+    if (this.special) {
+      // Bootstrap (§3): the special node is the root of every tree.
+      for (let t = 0; t < f; t++) {
+        this.own.placement.children[t]!.push(SPECIAL)
+        this.special.placement.parent[t] = env.self
+      }
+    }
+    this.member = this.isSource
+    this.lastHeard = new Array<number>(f).fill(0)
+    this.livenessMs = params.heartbeatMs * params.heartbeatMissLimit
+    this.decoder = new StripeDecoder(f, params.decoderGroups)
+    this.encoder = this.isSource ? new ParityEncoder(f) : null
+  }
+
+  start(now: number): void {
+    this.heartbeatTimer = this.env.setTimer(this.params.heartbeatMs, TIMER_HEARTBEAT)
+    if (this.isSource) return
+    this.joinStartedMs = now
+    this.requestJoin()
+  }
+
+  publish(_now: number, chunk: Chunk): void {
+    if (!this.encoder) throw new LocalProtocolError('p2pcast: publish() called on a viewer')
+    this.sendToRoot(stripeOf(chunk, this.f), { type: 'chunk', chunk, hops: 1 })
+    const parity = this.encoder.push(chunk)
+    if (parity) this.sendToRoot(parityStripe(this.f), { type: 'chunk', chunk: parity, hops: 1 })
+  }
+
+  private sendToRoot(t: number, msg: ChunkMessage): void {
+    const root = this.own.placement.children[t]![0]
+    if (root !== undefined && root !== SPECIAL) this.env.send(root, msg)
+  }
+
+  leave(_now: number): void {
+    if (this.gone) return
+    if (this.member) for (const c of this.distinctChildren()) this.env.send(c, { type: 'leaving' })
+    this.gone = true
+    this.member = false
+    this.heartbeatTimer = this.cancel(this.heartbeatTimer)
+    if (this.tx) this.tx.timer = this.cancel(this.tx.timer)
+  }
+
+  topology(): TopologyView {
+    const p = this.own.placement
+    const placed = this.member && p.parent.every((x) => x !== undefined)
+    return {
+      parents: this.isSource || !placed ? [] : p.parent.map((x) => this.wire(x!)),
+      children: this.member ? this.distinctChildren() : [],
+      connected: this.isSource || placed,
+      maxChildren: this.f,
+    }
+  }
+
+  /** Ids held about others: own place, parents' places, suspicion and queue — O(f^2). */
+  get stateSize(): number {
+    let n = this.own.placement.parent.length + this.distinctChildren().length
+    for (const v of this.parentPlaces.values())
+      n += v.placement.parent.length + v.placement.children.flat().length
+    return n + this.suspected.size + this.wanted.length
+  }
+
+  get rebuiltChunks(): number {
+    return this.decoder.rebuilt
+  }
+
+  /** Own place (tests and checkers assemble the forest from these). */
+  placeOf(key: NodeId): Placement | undefined {
+    if (key === SPECIAL) return this.special?.placement
+    return this.member ? this.own.placement : undefined
+  }
+
+  get isMember(): boolean {
+    return this.member
+  }
+
+  // ---- message dispatch ---------------------------------------------------------------------
+
+  onMessage(now: number, from: NodeId, msg: P2PCastMessage): void {
+    if (this.gone) return
+    switch (msg.type) {
+      case 'chunk':
+        this.onChunk(now, from, msg)
+        return
+      case 'heartbeat':
+        this.noteAlive(now, from)
+        return
+      case 'update':
+        if (msg.member && msg.parents.length === this.f) {
+          this.noteAlive(now, from)
+          this.rememberParentPlace(from, msg)
+        }
+        return
+      case 'leaving':
+        if (this.isParent(from)) this.want(from, true)
+        return
+      case 'join':
+        if (this.isSource) this.env.send(from, { type: 'contact', node: this.randomContact() })
+        return
+      case 'joined':
+        if (this.isSource) this.addMember(from)
+        return
+      case 'delete':
+        if (this.isSource) this.dropMember(msg.node)
+        return
+      case 'contact':
+        if (!this.member && this.wantJoin && this.tx?.kind === 'join' && this.tx.attempt < 0) {
+          this.startTx(now, 'join', msg.node, false)
+        }
+        return
+      case 'read':
+        this.onRead(from, msg.tx, msg.flags)
+        return
+      case 'state':
+        this.onState(now, from, msg)
+        return
+      case 'prepare':
+        this.env.send(from, this.onPrepare(from, msg))
+        return
+      case 'vote':
+        this.onVote(now, from, msg)
+        return
+      case 'commit':
+        this.onCommit(now, from, msg.tx, msg.flags)
+        this.env.send(from, { type: 'ack', tx: msg.tx, flags: msg.flags })
+        return
+      case 'ack':
+        this.onAck(now, from, msg.flags)
+        return
+      case 'abort':
+        this.onAbort(from, msg.tx, msg.flags)
+        return
+    }
+  }
+
+  onTimer(now: number, kind: number, _arg: NodeId | undefined): void {
+    if (this.gone) return
+    if (kind === TIMER_HEARTBEAT) {
+      this.heartbeatTimer = this.env.setTimer(this.params.heartbeatMs, TIMER_HEARTBEAT)
+      this.heartbeat(now)
+    } else if (kind === TIMER_TX) {
+      if (this.tx) {
+        this.tx.timer = null
+        this.onTxTimer(now, this.tx)
+      }
+    } else if (kind === TIMER_LEASE) {
+      this.lockOwn = null
+    } else if (kind === TIMER_LEASE_SPECIAL) {
+      this.lockSpecial = null
+    }
+  }
+
+  // ---- data ---------------------------------------------------------------------------------
+
+  private onChunk(now: number, from: NodeId, msg: ChunkMessage): void {
+    const t = stripeOf(msg.chunk, this.f)
+    if (t < 0 || t >= this.f) return
+    if (this.isSource) {
+      this.noteAlive(now, from) // the special node's feed: liveness of its parents only
+      return
+    }
+    if (!this.member) return
+    if (from === this.own.placement.parent[t]) this.lastHeard[t] = now
+    else if (!this.handoverParents.some((h) => h.id === from && h.t === t && h.until >= now)) return
+    for (const c of this.decoder.push(msg.chunk)) this.env.deliver(c, msg.hops)
+    const kids = this.own.placement.children[t]!
+    const out: ChunkMessage = { type: 'chunk', chunk: msg.chunk, hops: msg.hops + 1 }
+    for (const k of kids) this.env.send(this.wire(k), out)
+    for (const h of this.handoverChildren) {
+      if (h.t === t && h.until >= now && !kids.includes(h.id)) this.env.send(this.wire(h.id), out)
+    }
+  }
+
+  /** Remember the edges a new place drops, for the handover window (bounded). */
+  private noteHandover(now: number, old: Placement, next: Placement): void {
+    const until = now + HANDOVER_MS
+    this.handoverChildren = this.handoverChildren.filter((h) => h.until >= now)
+    this.handoverParents = this.handoverParents.filter((h) => h.until >= now)
+    for (let t = 0; t < this.f; t++) {
+      for (const c of old.children[t]!) {
+        if (!next.children[t]!.includes(c) && this.handoverChildren.length < 2 * this.f) {
+          this.handoverChildren.push({ id: c, t, until })
+        }
+      }
+      const p = old.parent[t]
+      if (p !== undefined && p !== next.parent[t] && this.handoverParents.length < 2 * this.f) {
+        this.handoverParents.push({ id: p, t, until })
+      }
+    }
+  }
+
+  // ---- liveness and the decision to delete a parent -----------------------------------------------
+
+  /** Parents whose stripes reach us: our own, or the special node's at the source. */
+  private watchedParents(): (NodeId | undefined)[] {
+    return this.isSource ? this.special!.placement.parent : this.own.placement.parent
+  }
+
+  private isParent(id: NodeId): boolean {
+    return this.watchedParents().includes(id)
+  }
+
+  private noteAlive(now: number, from: NodeId): void {
+    const parents = this.watchedParents()
+    for (let t = 0; t < this.f; t++) if (parents[t] === from) this.lastHeard[t] = now
+  }
+
+  private heartbeat(now: number): void {
+    for (const c of this.distinctChildren()) this.env.send(c, { type: 'heartbeat' })
+    if (!this.member) return
+    const parents = this.watchedParents()
+    for (let t = 0; t < this.f; t++) {
+      const p = parents[t]
+      if (p === undefined || p === this.ctx.source || p === this.env.self) continue
+      if (now - this.lastHeard[t]! > this.livenessMs) this.want(p, false)
+    }
+    // Periodic UPDATE so children's copy of our place heals after a lost message.
+    if (++this.beats % UPDATE_REFRESH_BEATS === 0) this.sendUpdate()
+  }
+
+  private want(target: NodeId, announced: boolean): void {
+    if (this.suspected.has(target)) return
+    if (this.wanted.length >= MAX_WANTED) return
+    this.suspected.add(target)
+    this.env.metric(PEER_METRIC.parentFailures, 1)
+    this.wanted.push({ target, announced })
+    this.nextTx()
+  }
+
+  private nextTx(): void {
+    if (this.tx || this.gone) return
+    const next = this.wanted.shift()
+    if (next) {
+      this.startTx(0, 'delete', next.target, next.announced)
+      return
+    }
+    if (this.wantJoin && !this.member) this.askRegistry()
+  }
+
+  private requestJoin(): void {
+    this.wantJoin = true
+    this.nextTx()
+  }
+
+  /** JOIN to the registry; a placeholder operation waits for the contact (and asks again). */
+  private askRegistry(): void {
+    this.env.send(this.ctx.source, { type: 'join' })
+    const waiting = this.newTx('join', this.ctx.source, false)
+    waiting.phase = 'backoff'
+    waiting.attempt = -1
+    this.tx = waiting
+    waiting.timer = this.env.setTimer(this.params.joinTimeoutMs, TIMER_TX)
+  }
+
+  // ---- transactions: the coordinator's side ------------------------------------------------------
+
+  private newTx(kind: 'join' | 'delete', target: NodeId, announced: boolean): Tx {
+    return {
+      id: ++this.txCounter,
+      kind,
+      target,
+      announced,
+      seed: this.env.rng.int(0x7fffffff),
+      attempt: 0,
+      phase: 'read',
+      reads: new Map(),
+      used: new Set(),
+      waiting: new Set(),
+      writes: new Map(),
+      participants: [],
+      resends: 0,
+      messages: 0,
+      timer: null,
+    }
+  }
+
+  private startTx(now: number, kind: 'join' | 'delete', target: NodeId, announced: boolean): void {
+    if (this.tx) this.tx.timer = this.cancel(this.tx.timer)
+    const tx = this.newTx(kind, target, announced)
+    this.tx = tx
+    if (kind === 'delete' && !announced) {
+      // "the children reattempt to connect, and if no response is obtained, the deletion
+      // algorithm is started": probe the parent first.
+      tx.phase = 'probe'
+      this.txSend(tx, target, { type: 'read', tx: tx.id, flags: 0 })
+      tx.timer = this.env.setTimer(PROBE_MS, TIMER_TX)
+      return
+    }
+    this.runTx(now, tx)
+  }
+
+  private txSend(tx: Tx, key: NodeId, msg: P2PCastMessage): void {
+    tx.messages++
+    this.env.send(this.wire(key), msg)
+  }
+
+  /** Run the operation on a partial forest; fetch what is missing, or prepare what it changed. */
+  private runTx(now: number, tx: Tx): void {
+    tx.used = new Set()
+    const forest = Forest.partial(this.f, this.ctx.source, SPECIAL, (id) => this.loadForTx(tx, id))
+    try {
+      if (tx.kind === 'join') {
+        join(forest, this.env.self, tx.target, createRng(tx.seed))
+      } else {
+        const linked = linkState(forest, tx.target)
+        if (linked === 'gone') {
+          this.finishTx(now, tx, false)
+          return
+        }
+        if (linked === 'inconsistent') {
+          this.abortTx(now, tx)
+          return
+        }
+        remove(forest, tx.target, createRng(tx.seed))
+      }
+    } catch (err) {
+      if (err instanceof MissingPlacement) {
+        tx.phase = 'read'
+        tx.waiting = new Set([err.id])
+        this.txSend(tx, err.id, { type: 'read', tx: tx.id, flags: err.id === SPECIAL ? TX_SPECIAL : 0 })
+        tx.timer = this.cancel(tx.timer)
+        tx.timer = this.env.setTimer(TX_REPLY_MS, TIMER_TX)
+        return
+      }
+      if (err instanceof Error && err.name === 'LocalProtocolError') {
+        this.abortTx(now, tx)
+        return
+      }
+      throw err
+    }
+    tx.writes = new Map()
+    for (const id of forest.takeTouched()) {
+      if (tx.kind === 'delete' && id === tx.target) continue
+      tx.writes.set(id, copyPlacement(forest.placement(id)))
+    }
+    const keys = new Set<NodeId>([...tx.used, ...tx.writes.keys()])
+    if (tx.kind === 'delete') keys.delete(tx.target)
+    else keys.delete(this.env.self)
+    tx.participants = [...keys]
+    tx.phase = 'prepare'
+    tx.waiting = new Set(tx.participants)
+    for (const key of tx.participants) {
+      const read = tx.reads.get(key)!
+      const next = tx.writes.get(key)
+      const flags = (key === SPECIAL ? TX_SPECIAL : 0) | (next ? 0 : TX_VALIDATE_ONLY)
+      const place = next ?? emptyPlace(this.f)
+      const msg: Prepare = { type: 'prepare', tx: tx.id, flags, ...toFields(read.version, place) }
+      if (this.isLocal(key)) this.onVote(now, this.env.self, this.onPrepare(this.env.self, msg))
+      else this.txSend(tx, key, msg)
+      if (this.tx !== tx || tx.phase !== 'prepare') return
+    }
+    tx.timer = this.cancel(tx.timer)
+    tx.timer = this.env.setTimer(TX_REPLY_MS, TIMER_TX)
+  }
+
+  private loadForTx(tx: Tx, id: NodeId): Placement {
+    tx.used.add(id)
+    const read = tx.reads.get(id)
+    if (read) return read.placement
+    if (tx.kind === 'delete' && id === tx.target) {
+      const cached = this.parentPlaces.get(id)
+      if (cached) return cached.placement
+      throw new LocalProtocolError(`p2pcast: place of dead parent ${id} unknown`)
+    }
+    if (this.isLocal(id)) {
+      const v = id === SPECIAL ? this.special! : this.own
+      tx.reads.set(id, { version: v.version, placement: copyPlacement(v.placement) })
+      return v.placement
+    }
+    throw new MissingPlacement(id)
+  }
+
+  private onState(now: number, from: NodeId, msg: State): void {
+    const tx = this.tx
+    if (!tx || msg.tx !== tx.id) return
+    const key = msg.flags & TX_SPECIAL ? SPECIAL : from
+    if (tx.phase === 'probe' && key === tx.target) {
+      // The parent answered: it is alive. If it no longer lists us, we were deleted by mistake.
+      tx.timer = this.cancel(tx.timer)
+      this.suspected.delete(tx.target)
+      const me = this.isSource ? SPECIAL : this.env.self
+      if (!msg.children.some((list) => list.includes(me))) this.rejoin(now)
+      this.tx = null
+      this.nextTx()
+      return
+    }
+    if (tx.phase !== 'read' || !tx.waiting.has(key)) return
+    const place = fromFields(this.f, msg)
+    tx.reads.set(key, { version: msg.version, placement: place })
+    tx.waiting.delete(key)
+    // Prefetch the neighbours in parallel: the transitions read a node's parents and children
+    // next, and one round trip for all of them beats one per step.
+    for (const id of [...place.parent, ...place.children.flat()]) {
+      if (id === undefined || tx.reads.has(id) || tx.waiting.has(id) || this.isLocal(id)) continue
+      if (id === this.ctx.source || (tx.kind === 'delete' && id === tx.target)) continue
+      if (tx.waiting.size >= PREFETCH_LIMIT) break
+      tx.waiting.add(id)
+      this.txSend(tx, id, { type: 'read', tx: tx.id, flags: id === SPECIAL ? TX_SPECIAL : 0 })
+    }
+    if (tx.waiting.size > 0) return
+    tx.timer = this.cancel(tx.timer)
+    this.runTx(now, tx)
+  }
+
+  private onVote(now: number, from: NodeId, msg: Vote): void {
+    const tx = this.tx
+    if (!tx || msg.tx !== tx.id || tx.phase !== 'prepare') return
+    const key = msg.flags & TX_SPECIAL ? SPECIAL : from
+    if (!tx.waiting.has(key)) return
+    if (!msg.ok) {
+      this.abortTx(now, tx)
+      return
+    }
+    tx.waiting.delete(key)
+    if (tx.waiting.size > 0) return
+    // Everyone holds its lock: commit.
+    tx.phase = 'commit'
+    tx.waiting = new Set(tx.participants)
+    if (tx.kind === 'join') this.becomeMember(now, tx.writes.get(this.env.self)!)
+    for (const key of tx.participants) this.sendCommit(now, tx, key)
+    if (this.tx !== tx) return
+    tx.timer = this.cancel(tx.timer)
+    tx.timer = this.env.setTimer(COMMIT_RESEND_MS, TIMER_TX)
+  }
+
+  private sendCommit(now: number, tx: Tx, key: NodeId): void {
+    const flags = key === SPECIAL ? TX_SPECIAL : 0
+    if (this.isLocal(key)) {
+      this.onCommit(now, this.env.self, tx.id, flags)
+      this.onAck(now, this.env.self, flags)
+    } else {
+      this.txSend(tx, key, { type: 'commit', tx: tx.id, flags })
+    }
+  }
+
+  private onAck(now: number, from: NodeId, flags: number): void {
+    const tx = this.tx
+    if (!tx || tx.phase !== 'commit') return
+    tx.waiting.delete(flags & TX_SPECIAL ? SPECIAL : from)
+    if (tx.waiting.size === 0) this.finishTx(now, tx, true)
+  }
+
+  private onTxTimer(now: number, tx: Tx): void {
+    switch (tx.phase) {
+      case 'probe':
+        // No answer: the parent is dead, start the deletion.
+        this.runTx(now, tx)
+        return
+      case 'read':
+      case 'prepare':
+        this.abortTx(now, tx)
+        return
+      case 'commit':
+        if (++tx.resends > COMMIT_RESENDS) {
+          this.finishTx(now, tx, true)
+          return
+        }
+        for (const key of tx.waiting) this.sendCommit(now, tx, key)
+        if (this.tx === tx) tx.timer = this.env.setTimer(COMMIT_RESEND_MS, TIMER_TX)
+        return
+      case 'backoff':
+        if (tx.attempt < 0) {
+          // The registry's contact did not come: ask again.
+          this.tx = null
+          this.nextTx()
+          return
+        }
+        tx.reads = new Map()
+        tx.seed = this.env.rng.int(0x7fffffff)
+        this.runTx(now, tx)
+        return
+    }
+  }
+
+  private abortTx(_now: number, tx: Tx): void {
+    this.env.metric(PEER_METRIC.txAborts, 1)
+    const silentContact = tx.kind === 'join' && tx.phase === 'read'
+    if (tx.phase === 'prepare') {
+      for (const key of tx.participants) {
+        const flags = key === SPECIAL ? TX_SPECIAL : 0
+        if (this.isLocal(key)) this.onAbort(this.env.self, tx.id, flags)
+        else this.txSend(tx, key, { type: 'abort', tx: tx.id, flags })
+      }
+    }
+    tx.timer = this.cancel(tx.timer)
+    if (++tx.attempt >= MAX_TX_ATTEMPTS || silentContact) {
+      // A join whose reads go unanswered (the contact or a node on the walk is gone) starts
+      // over with a new contact; anything else gives up after MAX_TX_ATTEMPTS.
+      if (!silentContact) this.env.metric(PEER_METRIC.txGiveUps, 1)
+      if (tx.kind === 'delete') this.suspected.delete(tx.target)
+      this.tx = null
+      this.nextTx()
+      return
+    }
+    tx.phase = 'backoff'
+    const delay = 100 * 2 ** Math.min(tx.attempt, 4) * (0.5 + this.env.rng.next())
+    tx.timer = this.env.setTimer(delay, TIMER_TX)
+  }
+
+  private finishTx(_now: number, tx: Tx, changed: boolean): void {
+    tx.timer = this.cancel(tx.timer)
+    this.env.metric(tx.kind === 'join' ? PEER_METRIC.joinMessages : PEER_METRIC.deleteMessages, tx.messages)
+    if (tx.kind === 'join') this.env.send(this.ctx.source, { type: 'joined' })
+    else {
+      this.suspected.delete(tx.target)
+      this.parentPlaces.delete(tx.target)
+      if (changed) this.env.send(this.ctx.source, { type: 'delete', node: tx.target })
+    }
+    this.tx = null
+    this.nextTx()
+  }
+
+  private rejoin(now: number): void {
+    this.member = false
+    this.own = { version: this.own.version, placement: emptyPlace(this.f) }
+    this.parentPlaces.clear()
+    this.wanted = []
+    this.suspected.clear()
+    this.joinStartedMs = now
+    this.wantJoin = true
+  }
+
+  private becomeMember(now: number, place: Placement): void {
+    this.own = { version: this.own.version + 1, placement: copyPlacement(place) }
+    if (!this.member) this.env.metric(PEER_METRIC.parentDiscoveryMs, now - this.joinStartedMs)
+    this.member = true
+    this.wantJoin = false
+    this.lastHeard.fill(now)
+    this.sendUpdate()
+  }
+
+  // ---- transactions: the participant's side ----------------------------------------------------
+
+  private onRead(from: NodeId, tx: number, flags: number): void {
+    const special = (flags & TX_SPECIAL) !== 0
+    const v = special ? this.special : this.member ? this.own : null
+    if (!v) return
+    this.env.send(from, { type: 'state', tx, flags: flags & TX_SPECIAL, ...toFields(v.version, v.placement) })
+  }
+
+  private onPrepare(from: NodeId, msg: Prepare): Vote {
+    const special = (msg.flags & TX_SPECIAL) !== 0
+    const no: Vote = { type: 'vote', tx: msg.tx, flags: msg.flags & TX_SPECIAL, ok: false }
+    const v = special ? this.special : this.member ? this.own : null
+    if (!v || msg.version !== v.version) return no
+    const lock = special ? this.lockSpecial : this.lockOwn
+    if (lock && !(lock.coord === from && lock.tx === msg.tx)) return no
+    if (lock) this.env.cancelTimer(lock.timer)
+    const next = msg.flags & TX_VALIDATE_ONLY ? null : fromFields(this.f, msg)
+    const timer = this.env.setTimer(LEASE_MS, special ? TIMER_LEASE_SPECIAL : TIMER_LEASE)
+    const held: Lock = { coord: from, tx: msg.tx, next, timer }
+    if (special) this.lockSpecial = held
+    else this.lockOwn = held
+    return { ...no, ok: true }
+  }
+
+  private onCommit(now: number, from: NodeId, tx: number, flags: number): void {
+    const special = (flags & TX_SPECIAL) !== 0
+    const lock = special ? this.lockSpecial : this.lockOwn
+    if (!lock || lock.coord !== from || lock.tx !== tx) return
+    this.env.cancelTimer(lock.timer)
+    if (special) this.lockSpecial = null
+    else this.lockOwn = null
+    if (!lock.next) return
+    if (special) {
+      const s = this.special!
+      for (let t = 0; t < this.f; t++)
+        if (s.placement.parent[t] !== lock.next.parent[t]) this.lastHeard[t] = now
+      s.version++
+      s.placement = lock.next
+      return
+    }
+    const old = this.own.placement
+    this.noteHandover(now, old, lock.next)
+    for (let t = 0; t < this.f; t++) if (old.parent[t] !== lock.next.parent[t]) this.lastHeard[t] = now
+    this.own = { version: this.own.version + 1, placement: lock.next }
+    for (const p of [...this.parentPlaces.keys()])
+      if (!lock.next.parent.includes(p)) this.parentPlaces.delete(p)
+    this.sendUpdate()
+  }
+
+  private onAbort(from: NodeId, tx: number, flags: number): void {
+    const special = (flags & TX_SPECIAL) !== 0
+    const lock = special ? this.lockSpecial : this.lockOwn
+    if (!lock || lock.coord !== from || lock.tx !== tx) return
+    this.env.cancelTimer(lock.timer)
+    if (special) this.lockSpecial = null
+    else this.lockOwn = null
+  }
+
+  /** UPDATE (§7): "a node sends its updated state to its children". */
+  private sendUpdate(): void {
+    if (!this.member || this.isSource) return
+    const p = this.own.placement
+    const msg: P2PCastMessage = {
+      type: 'update',
+      version: this.own.version,
+      member: true,
+      parents: p.parent.map((x) => x!),
+      children: p.children,
+    }
+    for (const c of this.distinctChildren()) this.env.send(c, msg)
+  }
+
+  private rememberParentPlace(from: NodeId, msg: PlacementFields): void {
+    if (!this.isParent(from)) return
+    const known = this.parentPlaces.get(from)
+    if (known && known.version > msg.version) return
+    this.parentPlaces.set(from, { version: msg.version, placement: fromFields(this.f, msg) })
+  }
+
+  // ---- registry (source) -------------------------------------------------------------------------
+
+  private randomContact(): NodeId {
+    const i = this.env.rng.int(this.members.length + 1)
+    return i === this.members.length ? SPECIAL : this.members[i]!
+  }
+
+  private addMember(id: NodeId): void {
+    if (this.memberIndex.has(id)) return
+    this.memberIndex.set(id, this.members.length)
+    this.members.push(id)
+  }
+
+  private dropMember(id: NodeId): void {
+    const at = this.memberIndex.get(id)
+    if (at === undefined) return
+    const last = this.members.pop()!
+    if (last !== id) {
+      this.members[at] = last
+      this.memberIndex.set(last, at)
+    }
+    this.memberIndex.delete(id)
+  }
+
+  // ---- helpers ---------------------------------------------------------------------------------
+
+  private isLocal(key: NodeId): boolean {
+    return key === this.env.self || (key === SPECIAL && this.isSource)
+  }
+
+  private wire(id: NodeId): NodeId {
+    return id === SPECIAL ? this.ctx.source : id
+  }
+
+  private distinctChildren(): NodeId[] {
+    return [...new Set(this.own.placement.children.flat().map((c) => this.wire(c)))]
+  }
+
+  private cancel(timer: TimerId | null): null {
+    if (timer !== null) this.env.cancelTimer(timer)
+    return null
+  }
+}
+
+function emptyPlace(f: number): Placement {
+  return {
+    parent: new Array<NodeId | undefined>(f).fill(undefined),
+    children: Array.from({ length: f }, () => [] as NodeId[]),
+  }
+}
+
+function toFields(version: number, p: Placement): PlacementFields {
+  const parents = p.parent.every((x) => x !== undefined) ? (p.parent as NodeId[]) : []
+  return { version, parents, children: p.children }
+}
+
+function fromFields(f: number, m: PlacementFields): Placement {
+  return {
+    parent: m.parents.length === f ? m.parents.slice() : new Array<NodeId | undefined>(f).fill(undefined),
+    children: Array.from({ length: f }, (_, t) => (m.children[t] ?? []).slice()),
+  }
+}
+
+/**
+ * Is `x` still in the forest, as far as freshly read neighbours say? Each parent must list it and
+ * each child must name it; 'gone' when none does (another peer already deleted it).
+ */
+function linkState(forest: Forest, x: NodeId): 'linked' | 'gone' | 'inconsistent' {
+  let yes = 0
+  let no = 0
+  for (let t = 0; t < forest.f; t++) {
+    const p = forest.parentOf(x, t)
+    if (p === undefined) return 'inconsistent'
+    if (forest.childrenOf(p, t).includes(x)) yes++
+    else no++
+    for (const c of forest.childrenOf(x, t)) {
+      if (forest.parentOf(c, t) === x) yes++
+      else no++
+    }
+  }
+  if (yes === 0) return 'gone'
+  return no === 0 ? 'linked' : 'inconsistent'
+}
