@@ -42,6 +42,8 @@ export interface TestbedPeer {
   readonly accessDelayMs: number
   viewer: Viewer | undefined
   alive: boolean
+  /** Wall time Viewer.start took (bootstrap dial, RTT landmarks, clock offset, protocol start). */
+  startMs: number
 }
 
 export class Testbed {
@@ -133,6 +135,7 @@ export class Testbed {
         accessDelayMs: drawDelay(),
         viewer: undefined,
         alive: false,
+        startMs: 0,
       }
       this.delays.set(peer.peerId, peer.accessDelayMs)
       this.peers.push(peer)
@@ -161,6 +164,7 @@ export class Testbed {
   }
 
   private async join(peer: TestbedPeer): Promise<void> {
+    const began = performance.now()
     peer.viewer = await Viewer.start({
       uri: this.uri,
       httpPort: 0,
@@ -169,6 +173,7 @@ export class Testbed {
       ...(this.opts.viewerUploadKbps !== undefined ? { uploadKbps: this.opts.viewerUploadKbps } : {}),
       ...(this.opts.startupChunks !== undefined ? { startupChunks: this.opts.startupChunks } : {}),
     })
+    peer.startMs = performance.now() - began
     peer.alive = true
   }
 }
