@@ -36,7 +36,7 @@ const MAX_TX_ATTEMPTS = 12
 const MAX_WANTED = 8
 const HANDOVER_MS = 400
 /** Reads in flight at once for one operation (prefetching a node's neighbours). */
-const PREFETCH_LIMIT = 12
+const PREFETCH_LIMIT = 24
 /** Every this many beats a node re-sends its place to its children. */
 const UPDATE_REFRESH_BEATS = 8
 
@@ -76,6 +76,8 @@ interface Tx {
   reads: Map<NodeId, Versioned>
   /** Placements the last run actually looked at (reads may hold prefetched extras). */
   used: Set<NodeId>
+  /** Reads sent ahead of need; their answers are kept but never waited for. */
+  prefetched: Set<NodeId>
   waiting: Set<NodeId>
   writes: Map<NodeId, Placement>
   participants: NodeId[]
@@ -364,6 +366,9 @@ export class P2PCastPeerNode implements Protocol<P2PCastMessage> {
 
   private want(target: NodeId, announced: boolean): void {
     if (this.suspected.has(target)) return
+    // Without the parent's place (no UPDATE from it yet) we cannot run its deletion; its other
+    // children can, and we look again at the next beat.
+    if (!this.parentPlaces.has(target)) return
     if (this.wanted.length >= MAX_WANTED) return
     this.suspected.add(target)
     this.env.metric(PEER_METRIC.parentFailures, 1)
@@ -409,6 +414,7 @@ export class P2PCastPeerNode implements Protocol<P2PCastMessage> {
       phase: 'read',
       reads: new Map(),
       used: new Set(),
+      prefetched: new Set(),
       waiting: new Set(),
       writes: new Map(),
       participants: [],
@@ -461,7 +467,9 @@ export class P2PCastPeerNode implements Protocol<P2PCastMessage> {
       if (err instanceof MissingPlacement) {
         tx.phase = 'read'
         tx.waiting = new Set([err.id])
-        this.txSend(tx, err.id, { type: 'read', tx: tx.id, flags: err.id === SPECIAL ? TX_SPECIAL : 0 })
+        if (!tx.prefetched.has(err.id)) {
+          this.txSend(tx, err.id, { type: 'read', tx: tx.id, flags: err.id === SPECIAL ? TX_SPECIAL : 0 })
+        }
         tx.timer = this.cancel(tx.timer)
         tx.timer = this.env.setTimer(TX_REPLY_MS, TIMER_TX)
         return
@@ -528,20 +536,20 @@ export class P2PCastPeerNode implements Protocol<P2PCastMessage> {
       this.nextTx()
       return
     }
-    if (tx.phase !== 'read' || !tx.waiting.has(key)) return
+    if (tx.phase !== 'read' || tx.reads.has(key)) return
     const place = fromFields(this.f, msg)
     tx.reads.set(key, { version: msg.version, placement: place })
-    tx.waiting.delete(key)
     // Prefetch the neighbours in parallel: the transitions read a node's parents and children
-    // next, and one round trip for all of them beats one per step.
+    // next, and one round trip for all of them beats one per step. Answers are optional (a dead
+    // neighbour must not stall an operation that does not need it).
     for (const id of [...place.parent, ...place.children.flat()]) {
-      if (id === undefined || tx.reads.has(id) || tx.waiting.has(id) || this.isLocal(id)) continue
+      if (id === undefined || tx.reads.has(id) || tx.prefetched.has(id) || this.isLocal(id)) continue
       if (id === this.ctx.source || (tx.kind === 'delete' && id === tx.target)) continue
-      if (tx.waiting.size >= PREFETCH_LIMIT) break
-      tx.waiting.add(id)
+      if (tx.prefetched.size >= PREFETCH_LIMIT) break
+      tx.prefetched.add(id)
       this.txSend(tx, id, { type: 'read', tx: tx.id, flags: id === SPECIAL ? TX_SPECIAL : 0 })
     }
-    if (tx.waiting.size > 0) return
+    if (!tx.waiting.delete(key) || tx.waiting.size > 0) return
     tx.timer = this.cancel(tx.timer)
     this.runTx(now, tx)
   }
@@ -610,6 +618,7 @@ export class P2PCastPeerNode implements Protocol<P2PCastMessage> {
           return
         }
         tx.reads = new Map()
+        tx.prefetched = new Set()
         tx.seed = this.env.rng.int(0x7fffffff)
         this.runTx(now, tx)
         return
