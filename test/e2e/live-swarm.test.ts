@@ -47,6 +47,18 @@ function playoutReport(peer: TestbedPeer): string {
   )
 }
 
+/** One viewer's place in the tree, crashed peers marked, for a failed recovery wait. */
+function treeReport(peer: TestbedPeer, crashed: ReadonlySet<string>): string {
+  const s = stats(peer)
+  const name = (id: string) => `${id.slice(-6)}${crashed.has(id) ? '(crashed)' : ''}`
+  const metrics = peer.viewer!.netHost.stats.metrics
+  return (
+    `viewer ${peer.index} ${name(peer.peerId)}: connected ${s.connected}, parents [${s.parents.map(name)}], ` +
+    `children ${s.children.length}, played ${s.chunksPlayed}/${s.chunksDue}, ` +
+    `overlay ${JSON.stringify(metrics)}`
+  )
+}
+
 function complaintsReport(peer: TestbedPeer, lines: readonly string[]): string {
   return `viewer ${peer.index} (${peer.peerId}) decoder complaints:\n${lines.slice(0, 10).join('\n')}`
 }
@@ -140,7 +152,8 @@ describe('live swarm over loopback: ffmpeg source, 21 viewers, SpreadIt with 3 c
           const s = stats(p)
           return s.connected && s.parents.length > 0 && !s.parents.some((id) => victimIds.has(id))
         }),
-      20_000,
+      30_000,
+      () => survivors.map((p) => treeReport(p, victimIds)).join('\n'),
     )
     // Chunks lost in the outage fall due one playout lag later; the window starts after that.
     const maxLag = Math.max(...survivors.map((p) => stats(p).playoutLagMs ?? 0))

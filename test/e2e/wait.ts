@@ -7,11 +7,14 @@ export async function waitUntil(
   what: string,
   cond: () => boolean | Promise<boolean>,
   timeoutMs: number,
+  explain?: () => string,
   everyMs = 50,
 ): Promise<void> {
   const deadline = Date.now() + timeoutMs
   while (!(await cond())) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`)
+    if (Date.now() > deadline) {
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${explain ? `\n${explain()}` : ''}`)
+    }
     await new Promise((r) => setTimeout(r, everyMs))
   }
 }
