@@ -55,10 +55,10 @@ test('fairness: every viewer uploads what it downloads (ratio 1.00 +- 0.05)', ()
   assert.deepEqual(off, [])
 })
 
-test('randomized joins, leaves and crashes: the forest keeps every rule after each step', () => {
-  for (const seed of [21, 22, 23, 24]) {
+test('randomized joins, leaves and crashes (8 seeds x 200 steps): the forest keeps every rule after each step', () => {
+  for (const seed of [21, 22, 23, 24, 25, 26, 27, 28]) {
     const h = new Harness({ seed })
-    for (let step = 0; step < 120; step++) {
+    for (let step = 0; step < 200; step++) {
       const live = h.sim.liveViewers()
       const r = h.rng.next()
       let op = 'join'
