@@ -51,11 +51,13 @@ function playoutReport(peer: TestbedPeer): string {
 function treeReport(peer: TestbedPeer, crashed: ReadonlySet<string>): string {
   const s = stats(peer)
   const name = (id: string) => `${id.slice(-6)}${crashed.has(id) ? '(crashed)' : ''}`
-  const metrics = peer.viewer!.netHost.stats.metrics
+  const { metrics, dialFailures, sessionResets, outboxDroppedFrames, remoteErrors, framesIn, framesOut } =
+    peer.viewer!.netHost.stats
+  const host = { dialFailures, sessionResets, outboxDroppedFrames, remoteErrors, framesIn, framesOut }
   return (
     `viewer ${peer.index} ${name(peer.peerId)}: connected ${s.connected}, parents [${s.parents.map(name)}], ` +
     `children ${s.children.length}, played ${s.chunksPlayed}/${s.chunksDue}, ` +
-    `overlay ${JSON.stringify(metrics)}`
+    `host ${JSON.stringify(host)}, overlay ${JSON.stringify(metrics)}`
   )
 }
 
@@ -153,7 +155,15 @@ describe('live swarm over loopback: ffmpeg source, 21 viewers, SpreadIt with 3 c
           return s.connected && s.parents.length > 0 && !s.parents.some((id) => victimIds.has(id))
         }),
       30_000,
-      () => survivors.map((p) => treeReport(p, victimIds)).join('\n'),
+      () => {
+        const src = bed!.source!.stats()
+        const { dialFailures, sessionResets, outboxDroppedFrames, remoteErrors } = src.host
+        return [
+          `source: children [${src.children.map((id) => id.slice(-6))}], ` +
+            JSON.stringify({ dialFailures, sessionResets, outboxDroppedFrames, remoteErrors }),
+          ...survivors.map((p) => treeReport(p, victimIds)),
+        ].join('\n')
+      },
     )
     // Chunks lost in the outage fall due one playout lag later; the window starts after that.
     const maxLag = Math.max(...survivors.map((p) => stats(p).playoutLagMs ?? 0))
