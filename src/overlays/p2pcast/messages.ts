@@ -110,6 +110,15 @@ export interface Joined {
   readonly type: 'joined'
 }
 
+/**
+ * Peer mode: "here is the place of my parent `node`", so a node also knows its grandparents' places
+ * and can delete a parent and a grandparent that died together.
+ */
+export interface Relay extends PlacementFields {
+  readonly type: 'relay'
+  readonly node: NodeId
+}
+
 export type P2PCastControl =
   | Join
   | Delete
@@ -125,6 +134,7 @@ export type P2PCastControl =
   | Abort
   | Leaving
   | Joined
+  | Relay
 export type P2PCastMessage = P2PCastControl | ChunkMessage
 
 const HEADER_BYTES = 2
@@ -284,4 +294,14 @@ export const p2pcastCodec = new MessageCodec<P2PCastMessage>('p2pcast', 1, {
   abort: txEndSpec(13, 'abort'),
   leaving: emptySpec<Leaving>(14, 'leaving'),
   joined: emptySpec<Joined>(15, 'joined'),
+  relay: {
+    code: 16,
+    maxBytes: HEADER_BYTES + NODE_ID_MAX_WIRE + PLACEMENT_MAX_BYTES,
+    encode(w, m) {
+      w.nodeId(m.node)
+      writePlacement(w, m)
+    },
+    decode: (r) => ({ type: 'relay', node: r.nodeId(), ...readPlacement(r) }),
+    sizeOf: (m) => placementSize(m) + NODE_ID_WIRE_BYTES,
+  },
 })

@@ -68,6 +68,8 @@ interface Tx {
   readonly kind: 'join' | 'delete'
   /** Join: the contact. Delete: the node to delete. */
   readonly target: NodeId
+  /** Delete: the target plus neighbours found dead on the way (deleted in the same operation). */
+  readonly dead: Set<NodeId>
   /** The deletion was announced (leaving): no probe needed. */
   readonly announced: boolean
   seed: number
@@ -111,6 +113,13 @@ export class P2PCastPeerNode implements Protocol<P2PCastMessage> {
   private lockSpecial: Lock | null = null
   /** Places of my parents (the special node's parents at the source), from their UPDATEs. */
   private readonly parentPlaces = new Map<NodeId, Versioned>()
+  /**
+   * UPDATEs from nodes that are not (yet) our parents: the new parent's UPDATE can overtake the
+   * commit that makes it our parent. Bounded (oldest dropped); adopted when the commit lands.
+   */
+  private readonly pendingPlaces = new Map<NodeId, Versioned>()
+  /** Places of my parents' parents (relayed by my parents), bounded by f^2. */
+  private readonly grandPlaces = new Map<NodeId, Versioned>()
   private readonly lastHeard: number[]
   private readonly suspected = new Set<NodeId>()
   private readonly livenessMs: number
@@ -237,6 +246,9 @@ export class P2PCastPeerNode implements Protocol<P2PCastMessage> {
           this.rememberParentPlace(from, msg)
         }
         return
+      case 'relay':
+        this.rememberGrandPlace(from, msg)
+        return
       case 'leaving':
         if (this.isParent(from)) this.want(from, true)
         return
@@ -361,7 +373,10 @@ export class P2PCastPeerNode implements Protocol<P2PCastMessage> {
       if (now - this.lastHeard[t]! > this.livenessMs) this.want(p, false)
     }
     // Periodic UPDATE so children's copy of our place heals after a lost message.
-    if (++this.beats % UPDATE_REFRESH_BEATS === 0) this.sendUpdate()
+    if (++this.beats % UPDATE_REFRESH_BEATS === 0) {
+      this.sendUpdate()
+      for (const [node, v] of this.parentPlaces) this.relayDown(node, v)
+    }
   }
 
   private want(target: NodeId, announced: boolean): void {
@@ -408,6 +423,7 @@ export class P2PCastPeerNode implements Protocol<P2PCastMessage> {
       id: ++this.txCounter,
       kind,
       target,
+      dead: new Set(kind === 'delete' ? [target] : []),
       announced,
       seed: this.env.rng.int(0x7fffffff),
       attempt: 0,
@@ -452,16 +468,21 @@ export class P2PCastPeerNode implements Protocol<P2PCastMessage> {
       if (tx.kind === 'join') {
         join(forest, this.env.self, tx.target, createRng(tx.seed))
       } else {
-        const linked = linkState(forest, tx.target)
-        if (linked === 'gone') {
+        let changed = false
+        for (const d of tx.dead) {
+          const linked = linkState(forest, d)
+          if (linked === 'gone') continue
+          if (linked === 'inconsistent') {
+            this.abortTx(now, tx)
+            return
+          }
+          remove(forest, d, createRng(tx.seed))
+          changed = true
+        }
+        if (!changed) {
           this.finishTx(now, tx, false)
           return
         }
-        if (linked === 'inconsistent') {
-          this.abortTx(now, tx)
-          return
-        }
-        remove(forest, tx.target, createRng(tx.seed))
       }
     } catch (err) {
       if (err instanceof MissingPlacement) {
@@ -482,12 +503,12 @@ export class P2PCastPeerNode implements Protocol<P2PCastMessage> {
     }
     tx.writes = new Map()
     for (const id of forest.takeTouched()) {
-      if (tx.kind === 'delete' && id === tx.target) continue
+      if (tx.dead.has(id)) continue
       tx.writes.set(id, copyPlacement(forest.placement(id)))
     }
     const keys = new Set<NodeId>([...tx.used, ...tx.writes.keys()])
-    if (tx.kind === 'delete') keys.delete(tx.target)
-    else keys.delete(this.env.self)
+    for (const d of tx.dead) keys.delete(d)
+    if (tx.kind === 'join') keys.delete(this.env.self)
     tx.participants = [...keys]
     tx.phase = 'prepare'
     tx.waiting = new Set(tx.participants)
@@ -509,10 +530,10 @@ export class P2PCastPeerNode implements Protocol<P2PCastMessage> {
     tx.used.add(id)
     const read = tx.reads.get(id)
     if (read) return read.placement
-    if (tx.kind === 'delete' && id === tx.target) {
-      const cached = this.parentPlaces.get(id)
+    if (tx.dead.has(id)) {
+      const cached = this.parentPlaces.get(id) ?? this.grandPlaces.get(id)
       if (cached) return cached.placement
-      throw new LocalProtocolError(`p2pcast: place of dead parent ${id} unknown`)
+      throw new LocalProtocolError(`p2pcast: place of dead node ${id} unknown`)
     }
     if (this.isLocal(id)) {
       const v = id === SPECIAL ? this.special! : this.own
@@ -544,7 +565,7 @@ export class P2PCastPeerNode implements Protocol<P2PCastMessage> {
     // neighbour must not stall an operation that does not need it).
     for (const id of [...place.parent, ...place.children.flat()]) {
       if (id === undefined || tx.reads.has(id) || tx.prefetched.has(id) || this.isLocal(id)) continue
-      if (id === this.ctx.source || (tx.kind === 'delete' && id === tx.target)) continue
+      if (id === this.ctx.source || tx.dead.has(id)) continue
       if (tx.prefetched.size >= PREFETCH_LIMIT) break
       tx.prefetched.add(id)
       this.txSend(tx, id, { type: 'read', tx: tx.id, flags: id === SPECIAL ? TX_SPECIAL : 0 })
@@ -598,7 +619,19 @@ export class P2PCastPeerNode implements Protocol<P2PCastMessage> {
         // No answer: the parent is dead, start the deletion.
         this.runTx(now, tx)
         return
-      case 'read':
+      case 'read': {
+        // A grandparent silent too: if we hold its place, delete it in the same operation
+        // instead of waiting for it forever (two neighbours that died together).
+        const silent = [...tx.waiting].filter((z) => !tx.dead.has(z))
+        if (tx.kind === 'delete' && silent.length > 0 && silent.every((z) => this.grandPlaces.has(z))) {
+          for (const z of silent) tx.dead.add(z)
+          tx.waiting.clear()
+          this.runTx(now, tx)
+          return
+        }
+        this.abortTx(now, tx)
+        return
+      }
       case 'prepare':
         this.abortTx(now, tx)
         return
@@ -655,9 +688,12 @@ export class P2PCastPeerNode implements Protocol<P2PCastMessage> {
     this.env.metric(tx.kind === 'join' ? PEER_METRIC.joinMessages : PEER_METRIC.deleteMessages, tx.messages)
     if (tx.kind === 'join') this.env.send(this.ctx.source, { type: 'joined' })
     else {
-      this.suspected.delete(tx.target)
-      this.parentPlaces.delete(tx.target)
-      if (changed) this.env.send(this.ctx.source, { type: 'delete', node: tx.target })
+      for (const d of tx.dead) {
+        this.suspected.delete(d)
+        this.parentPlaces.delete(d)
+        this.grandPlaces.delete(d)
+        if (changed) this.env.send(this.ctx.source, { type: 'delete', node: d })
+      }
     }
     this.tx = null
     this.nextTx()
@@ -667,6 +703,7 @@ export class P2PCastPeerNode implements Protocol<P2PCastMessage> {
     this.member = false
     this.own = { version: this.own.version, placement: emptyPlace(this.f) }
     this.parentPlaces.clear()
+    this.grandPlaces.clear()
     this.wanted = []
     this.suspected.clear()
     this.joinStartedMs = now
@@ -679,6 +716,7 @@ export class P2PCastPeerNode implements Protocol<P2PCastMessage> {
     this.member = true
     this.wantJoin = false
     this.lastHeard.fill(now)
+    this.adoptPendingPlaces()
     this.sendUpdate()
   }
 
@@ -721,6 +759,7 @@ export class P2PCastPeerNode implements Protocol<P2PCastMessage> {
         if (s.placement.parent[t] !== lock.next.parent[t]) this.lastHeard[t] = now
       s.version++
       s.placement = lock.next
+      this.adoptPendingPlaces()
       return
     }
     const old = this.own.placement
@@ -729,6 +768,7 @@ export class P2PCastPeerNode implements Protocol<P2PCastMessage> {
     this.own = { version: this.own.version + 1, placement: lock.next }
     for (const p of [...this.parentPlaces.keys()])
       if (!lock.next.parent.includes(p)) this.parentPlaces.delete(p)
+    this.adoptPendingPlaces()
     this.sendUpdate()
   }
 
@@ -756,10 +796,49 @@ export class P2PCastPeerNode implements Protocol<P2PCastMessage> {
   }
 
   private rememberParentPlace(from: NodeId, msg: PlacementFields): void {
-    if (!this.isParent(from)) return
+    if (!this.isParent(from)) {
+      this.pendingPlaces.delete(from)
+      this.pendingPlaces.set(from, { version: msg.version, placement: fromFields(this.f, msg) })
+      if (this.pendingPlaces.size > 4 * this.f)
+        this.pendingPlaces.delete(this.pendingPlaces.keys().next().value!)
+      return
+    }
     const known = this.parentPlaces.get(from)
     if (known && known.version > msg.version) return
     this.parentPlaces.set(from, { version: msg.version, placement: fromFields(this.f, msg) })
+    // Pass it one level down, and forget grandparents no parent of ours names any more.
+    this.relayDown(from, this.parentPlaces.get(from)!)
+    const grand = new Set<NodeId>()
+    for (const v of this.parentPlaces.values())
+      for (const g of v.placement.parent) if (g !== undefined) grand.add(g)
+    for (const g of [...this.grandPlaces.keys()]) if (!grand.has(g)) this.grandPlaces.delete(g)
+  }
+
+  /** Our parents changed: take the places that arrived early. */
+  private adoptPendingPlaces(): void {
+    for (const p of this.watchedParents()) {
+      if (p === undefined) continue
+      const early = this.pendingPlaces.get(p)
+      if (!early) continue
+      this.pendingPlaces.delete(p)
+      const known = this.parentPlaces.get(p)
+      if (!known || known.version <= early.version) this.parentPlaces.set(p, early)
+    }
+  }
+
+  private relayDown(node: NodeId, v: Versioned): void {
+    if (this.isSource || !this.member) return
+    const relay: P2PCastMessage = { type: 'relay', node, ...toFields(v.version, v.placement) }
+    for (const c of this.distinctChildren()) this.env.send(c, relay)
+  }
+
+  private rememberGrandPlace(from: NodeId, msg: PlacementFields & { node: NodeId }): void {
+    const parentPlace = this.parentPlaces.get(from)
+    if (!this.isParent(from) || !parentPlace || !parentPlace.placement.parent.includes(msg.node)) return
+    if (msg.parents.length !== this.f) return
+    const known = this.grandPlaces.get(msg.node)
+    if (known && known.version > msg.version) return
+    this.grandPlaces.set(msg.node, { version: msg.version, placement: fromFields(this.f, msg) })
   }
 
   // ---- registry (source) -------------------------------------------------------------------------
