@@ -31,6 +31,11 @@ export function serveControl(
     CONTROL_PROTOCOL,
     (stream) => {
       const decoder = new FrameDecoder(MAX_CONTROL_FRAME)
+      // The client half-closes after its last request; close ours so the slot is freed (a
+      // half-closed stream counts against maxInboundStreams: the 5th ping would be refused).
+      stream.addEventListener('remoteCloseWrite', () => {
+        stream.close().catch((err: Error) => stream.abort(err))
+      })
       stream.addEventListener('message', (e) => {
         try {
           for (const frame of decoder.push(e.data.subarray())) void answer(libp2p, clock, stream, frame)

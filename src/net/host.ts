@@ -389,6 +389,12 @@ export class NetHost<M extends Message, P = unknown> {
   private acceptInbound(stream: Stream, connection: Connection): void {
     const from = connection.remotePeer.toString()
     const decoder = new FrameDecoder(this.opts.overlay.codec.maxFrameBytes)
+    // We never write on an inbound stream; once the peer half-closes it (Env.disconnect), close
+    // ours too. A half-closed stream stays open and counts against maxInboundStreams: after 4
+    // redirect+disconnect rounds the peer could no longer reach us on that connection.
+    stream.addEventListener('remoteCloseWrite', () => {
+      stream.close().catch((err: Error) => stream.abort(err))
+    })
     stream.addEventListener('message', (e) => {
       if (stream.status !== 'open') return
       const bytes = e.data.subarray()
