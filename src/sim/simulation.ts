@@ -13,7 +13,25 @@ import { ProtocolHandlerError } from './handler-error.ts'
 import { LatencyCache } from './latency-cache.ts'
 import { type EnvHost, SimEnv } from './node-env.ts'
 import type { LinkSpec, NodeStats } from './node-stats.ts'
-import { NodeTable } from './node-table.ts'
+import {
+  N_CHUNK_DELAY_COUNT,
+  N_CHUNK_DELAY_SUM,
+  N_CONTROL_DOWN_BYTES,
+  N_CONTROL_UP_BYTES,
+  N_DATA_DOWN_BYTES,
+  N_DATA_UP_BYTES,
+  N_DOWNLINK_FREE_AT,
+  N_DOWNLOAD_KBPS,
+  N_DROPPED_QUEUE,
+  N_INVALID_CHUNKS,
+  N_JOINED_AT,
+  N_LEFT_AT,
+  N_LOST,
+  N_UPLINK_FREE_AT,
+  N_UPLOAD_KBPS,
+  NODE_RECORD,
+  NodeTable,
+} from './node-table.ts'
 import { materialize, roundTrip } from './round-trip.ts'
 import type { Underlay } from './underlay/underlay.ts'
 
@@ -220,15 +238,15 @@ export class Simulation<M extends Message, P> implements EnvHost<M> {
   nodeStats(id: NodeId): NodeStats {
     const n = this.index(id, 'nodeStats')
     const t = this.nodes
-    const left = t.leftAt[n]!
-    const delays = t.chunkDelayCount[n]!
-    const dataUp = t.dataUpBytes[n]!
-    const controlUp = t.controlUpBytes[n]!
-    const dataDown = t.dataDownBytes[n]!
-    const controlDown = t.controlDownBytes[n]!
+    const left = t.get(n, N_LEFT_AT)
+    const delays = t.get(n, N_CHUNK_DELAY_COUNT)
+    const dataUp = t.get(n, N_DATA_UP_BYTES)
+    const controlUp = t.get(n, N_CONTROL_UP_BYTES)
+    const dataDown = t.get(n, N_DATA_DOWN_BYTES)
+    const controlDown = t.get(n, N_CONTROL_DOWN_BYTES)
     return {
       id: n,
-      joinedAtMs: t.joinedAt[n]!,
+      joinedAtMs: t.get(n, N_JOINED_AT),
       leftAtMs: Number.isNaN(left) ? null : left,
       crashed: t.crashed[n] === 1,
       qoe: this.finalQoe[n] ?? this.playouts[n]!.qoe.snapshot(this.nowMs),
@@ -238,10 +256,10 @@ export class Simulation<M extends Message, P> implements EnvHost<M> {
       controlUploadBytes: controlUp,
       dataDownloadBytes: dataDown,
       controlDownloadBytes: controlDown,
-      droppedQueueMessages: t.droppedQueue[n]!,
-      lostMessages: t.lost[n]!,
-      invalidChunks: t.invalidChunks[n]!,
-      meanChunkDelayMs: delays > 0 ? t.chunkDelaySum[n]! / delays : null,
+      droppedQueueMessages: t.get(n, N_DROPPED_QUEUE),
+      lostMessages: t.get(n, N_LOST),
+      invalidChunks: t.get(n, N_INVALID_CHUNKS),
+      meanChunkDelayMs: delays > 0 ? t.get(n, N_CHUNK_DELAY_SUM) / delays : null,
     }
   }
 
@@ -260,7 +278,7 @@ export class Simulation<M extends Message, P> implements EnvHost<M> {
   sourceUploadRatio(): number {
     if (this.nowMs <= 0) return 0
     const streamBytesPerS = (this.config.stream.kbps * 1000) / 8
-    return this.nodes.dataUpBytes[SOURCE_ID]! / (this.nowMs / 1000) / streamBytesPerS
+    return this.nodes.get(SOURCE_ID, N_DATA_UP_BYTES) / (this.nowMs / 1000) / streamBytesPerS
   }
 
   // --- EnvHost: what the nodes' Envs call -------------------------------------------------------
@@ -274,19 +292,21 @@ export class Simulation<M extends Message, P> implements EnvHost<M> {
     const bytes = codec.sizeOf(msg)
     const data = codec.isData(msg)
     const now = this.nowMs
-    const free = t.uplinkFreeAt[from]!
+    const rec = t.rec
+    const r = from * NODE_RECORD
+    const free = rec[r + N_UPLINK_FREE_AT]!
     const start = Math.max(free, now)
     if (start - now > this.maxQueueMs) {
-      t.droppedQueue[from]!++
+      rec[r + N_DROPPED_QUEUE]!++
       return
     }
-    const up = t.uploadKbps[from]!
+    const up = rec[r + N_UPLOAD_KBPS]!
     const departs = up === Number.POSITIVE_INFINITY ? start : start + (bytes * 8) / up
-    t.uplinkFreeAt[from] = departs
-    if (data) t.dataUpBytes[from]! += bytes
-    else t.controlUpBytes[from]! += bytes
+    rec[r + N_UPLINK_FREE_AT] = departs
+    if (data) rec[r + N_DATA_UP_BYTES]! += bytes
+    else rec[r + N_CONTROL_UP_BYTES]! += bytes
     if (this.lossRate > 0 && this.lossRng.next() < this.lossRate) {
-      t.lost[from]!++
+      rec[r + N_LOST]!++
       return
     }
     const reaches = departs + this.latencyOf(t.host[from]!, t.host[to]!)
@@ -306,15 +326,17 @@ export class Simulation<M extends Message, P> implements EnvHost<M> {
     const q = this.queue
     const h = q.resolve(id)
     // Only the node's own pending timers: a stale id or someone else's event is left alone.
-    if (h >= 0 && q.kind[h] === EV_TIMER && q.a[h] === node) q.cancel(id)
+    if (h >= 0 && q.kindOf(h) === EV_TIMER && q.aOf(h) === node) q.cancel(id)
   }
 
   deliverTo(node: number, chunk: Chunk, hops: number): void {
     const playout = this.playouts[node]
     if (!playout) return
     playout.push(this.nowMs, chunk, hops)
-    this.nodes.chunkDelaySum[node]! += this.nowMs - chunk.sourceTime
-    this.nodes.chunkDelayCount[node]!++
+    const rec = this.nodes.rec
+    const r = node * NODE_RECORD
+    rec[r + N_CHUNK_DELAY_SUM]! += this.nowMs - chunk.sourceTime
+    rec[r + N_CHUNK_DELAY_COUNT]!++
   }
 
   locatorOf(node: number): Locator {
@@ -363,7 +385,7 @@ export class Simulation<M extends Message, P> implements EnvHost<M> {
     t.alive[n] = 0
     if (n !== SOURCE_ID) this.liveViewersNow--
     t.crashed[n] = crashed ? 1 : 0
-    t.leftAt[n] = this.nowMs
+    t.rec[n * NODE_RECORD + N_LEFT_AT] = this.nowMs
     this.finalQoe[n] = this.playouts[n]!.qoe.snapshot(this.nowMs)
     this.playouts[n] = null
     this.protocols[n] = null
@@ -371,7 +393,7 @@ export class Simulation<M extends Message, P> implements EnvHost<M> {
 
   private dispatch(h: number): void {
     const q = this.queue
-    const kind = q.kind[h]!
+    const kind = q.kindOf(h)
     switch (kind) {
       case EV_REACH_CONTROL:
       case EV_REACH_DATA:
@@ -379,13 +401,13 @@ export class Simulation<M extends Message, P> implements EnvHost<M> {
         return
       case EV_DELIVER_CONTROL:
       case EV_DELIVER_DATA:
-        this.deliverMessage(q.a[h]!, q.b[h]!, q.x[h]!, kind === EV_DELIVER_DATA, q.ref[h] as M)
+        this.deliverMessage(q.aOf(h), q.bOf(h), q.xOf(h), kind === EV_DELIVER_DATA, q.refOf(h) as M)
         return
       case EV_TIMER: {
-        const node = q.a[h]!
+        const node = q.aOf(h)
         if (this.nodes.alive[node] !== 1) return
-        const timerKind = q.x[h]!
-        const arg = q.ref[h] as NodeId | undefined
+        const timerKind = q.xOf(h)
+        const arg = q.refOf(h) as NodeId | undefined
         const protocol = this.protocols[node]!
         const now = this.nowMs
         try {
@@ -403,7 +425,7 @@ export class Simulation<M extends Message, P> implements EnvHost<M> {
         this.publish()
         return
       case EV_ACTION:
-        ;(q.ref[h] as () => void)()
+        ;(q.refOf(h) as () => void)()
         return
     }
   }
@@ -411,35 +433,38 @@ export class Simulation<M extends Message, P> implements EnvHost<M> {
   /** The message reaches the receiver's downlink; it waits there in arrival order. */
   private reach(h: number, data: boolean): void {
     const q = this.queue
-    const to = q.a[h]!
+    const to = q.aOf(h)
     const t = this.nodes
     if (t.alive[to] !== 1) return
-    const from = q.b[h]!
+    const from = q.bOf(h)
     // A crash also kills the sender's uplink queue: what had not left by then never arrives.
     if (t.crashed[from] === 1) {
       const departed = this.nowMs - this.latencyOf(t.host[from]!, t.host[to]!)
-      if (departed > t.leftAt[from]! + 1e-9) return
+      if (departed > t.get(from, N_LEFT_AT) + 1e-9) return
     }
-    const bytes = q.x[h]!
-    const down = t.downloadKbps[to]!
+    const bytes = q.xOf(h)
+    const rec = t.rec
+    const r = to * NODE_RECORD
+    const down = rec[r + N_DOWNLOAD_KBPS]!
     if (down === Number.POSITIVE_INFINITY) {
-      this.deliverMessage(to, from, bytes, data, q.ref[h] as M)
+      this.deliverMessage(to, from, bytes, data, q.refOf(h) as M)
       return
     }
-    const free = t.downlinkFreeAt[to]!
+    const free = rec[r + N_DOWNLINK_FREE_AT]!
     const done = Math.max(free, this.nowMs) + (bytes * 8) / down
-    t.downlinkFreeAt[to] = done
-    q.push(done, data ? EV_DELIVER_DATA : EV_DELIVER_CONTROL, to, from, bytes, q.ref[h])
+    rec[r + N_DOWNLINK_FREE_AT] = done
+    q.push(done, data ? EV_DELIVER_DATA : EV_DELIVER_CONTROL, to, from, bytes, q.refOf(h))
   }
 
   private deliverMessage(to: number, from: number, bytes: number, data: boolean, msg: M): void {
     const t = this.nodes
     if (t.alive[to] !== 1) return
-    if (data) t.dataDownBytes[to]! += bytes
-    else t.controlDownBytes[to]! += bytes
+    const r = to * NODE_RECORD
+    if (data) t.rec[r + N_DATA_DOWN_BYTES]! += bytes
+    else t.rec[r + N_CONTROL_DOWN_BYTES]! += bytes
     const verify = this.config.verifyChunk
     if (verify !== undefined && msg.type === 'chunk' && !verify((msg as unknown as { chunk: Chunk }).chunk)) {
-      t.invalidChunks[to]!++
+      t.rec[r + N_INVALID_CHUNKS]!++
       return
     }
     try {

@@ -55,8 +55,8 @@ test('pops in (time, push order) and honours cancels, like a sorted-list referen
             continue
           }
           assert.notEqual(h, -1)
-          assert.equal(q.a[h], want.id)
-          assert.equal(q.ref[h], `payload${want.id}`)
+          assert.equal(q.aOf(h), want.id)
+          assert.equal(q.refOf(h), `payload${want.id}`)
           assert.equal(q.poppedTime, want.time)
           q.release(h)
         } else if (tokens.length > 0) {
@@ -151,7 +151,7 @@ test('bucket ring, far heap and wrap-around keep the exact (time, push order)', 
             assert.equal(h, -1, 'empty')
             continue
           }
-          assert.equal(q.a[h], want.id, 'same event')
+          assert.equal(q.aOf(h), want.id, 'same event')
           assert.equal(q.poppedTime, want.time, 'same time')
           if (want.time !== Number.POSITIVE_INFINITY) now = want.time
           q.release(h)

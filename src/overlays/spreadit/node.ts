@@ -232,7 +232,7 @@ export class SpreadItNode implements Protocol<SpreadItMessage> {
     const ids = this.children.ids
     for (let i = 0; i < ids.length; i++) {
       const id = ids[i]!
-      if (now - this.children.get(id)!.lastHeardMs > this.livenessMs) (dead ??= []).push(id)
+      if (now - this.children.infoAt(i).lastHeardMs > this.livenessMs) (dead ??= []).push(id)
       else this.env.send(id, beat)
     }
     for (const id of dead ?? []) {
