@@ -37,6 +37,8 @@ const MAX_WANTED = 8
 const HANDOVER_MS = 400
 /** Reads in flight at once for one operation (prefetching a node's neighbours). */
 const PREFETCH_LIMIT = 24
+/** Transaction number of a READ that only asks a parent for its place (no operation). */
+const PLACE_QUERY = 0
 /** Every this many beats a node re-sends its place to its children. */
 const UPDATE_REFRESH_BEATS = 8
 
@@ -371,6 +373,8 @@ export class P2PCastPeerNode implements Protocol<P2PCastMessage> {
       const p = parents[t]
       if (p === undefined || p === this.ctx.source || p === this.env.self) continue
       if (now - this.lastHeard[t]! > this.livenessMs) this.want(p, false)
+      // A parent whose place we lack (its UPDATE was lost): ask, while it can still answer.
+      else if (!this.parentPlaces.has(p)) this.env.send(p, { type: 'read', tx: PLACE_QUERY, flags: 0 })
     }
     // Periodic UPDATE so children's copy of our place heals after a lost message.
     if (++this.beats % UPDATE_REFRESH_BEATS === 0) {
@@ -544,6 +548,10 @@ export class P2PCastPeerNode implements Protocol<P2PCastMessage> {
   }
 
   private onState(now: number, from: NodeId, msg: State): void {
+    if (msg.tx === PLACE_QUERY) {
+      if (msg.parents.length === this.f) this.rememberParentPlace(from, msg)
+      return
+    }
     const tx = this.tx
     if (!tx || msg.tx !== tx.id) return
     const key = msg.flags & TX_SPECIAL ? SPECIAL : from
