@@ -8,12 +8,14 @@ const configs = [
   { addPolicy: 'smart-placement', deletePolicy: 'root-all' },
   { addPolicy: 'knock-downs', deletePolicy: 'grandfather-all' },
   { addPolicy: 'smart-bandwidth', deletePolicy: 'root' },
+  // Parent -> child beats suppressed while data flows (a chunk proves liveness).
+  { addPolicy: 'random', deletePolicy: 'root', dataAsHeartbeat: true },
 ] as const
 
 for (const raw of configs) {
   const params = parseParams({ ...raw })
   runConformance(() => ({
-    label: `spreadit ${raw.addPolicy}/${raw.deletePolicy}`,
+    label: `spreadit ${raw.addPolicy}/${raw.deletePolicy}${'dataAsHeartbeat' in raw ? ' dataAsHeartbeat' : ''}`,
     overlay: spreadit,
     params,
     stateSize: (p) => (p as SpreadItNode).stateSize,

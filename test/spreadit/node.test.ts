@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
+import { TIMER_HEARTBEAT } from '../../src/overlays/spreadit/node.ts'
 import { chunk, soloNode, subscribe } from './fake-env.ts'
 
 /** A viewer (id 9) attached under 1 whose ancestor chain is 0 -> 1. */
@@ -141,4 +142,23 @@ test('leave: unsubscribe from the parent, redirect children per policy, then ign
     node.onMessage(50, 23, subscribe())
     assert.equal(rec.sent.length, 2)
   }
+})
+
+test('dataAsHeartbeat: a relay that just forwarded data skips the bare beat to its children, never the one to its parent', () => {
+  const beatsAt = (params: Record<string, unknown>, forwardAtMs: number | null, beatAtMs: number) => {
+    const { node, rec } = attachedViewer(params)
+    node.onMessage(30, 22, subscribe())
+    node.onMessage(31, 23, subscribe())
+    if (forwardAtMs !== null) node.onMessage(forwardAtMs, 1, { type: 'chunk', chunk: chunk(3), hops: 2 })
+    rec.sent.length = 0
+    node.onTimer(beatAtMs, TIMER_HEARTBEAT, undefined)
+    return rec.sent.filter((s) => s.msg.type === 'heartbeat').map((s) => s.to)
+  }
+  // Off (the default): everyone gets a beat.
+  assert.deepEqual(beatsAt({}, 900, 1000), [22, 23, 1])
+  // On, data forwarded 100 ms ago: only the child -> parent beat goes out.
+  assert.deepEqual(beatsAt({ dataAsHeartbeat: true }, 900, 1000), [1])
+  // On, but no data for a whole period: the children hear a beat again.
+  assert.deepEqual(beatsAt({ dataAsHeartbeat: true }, 900, 1900), [22, 23, 1])
+  assert.deepEqual(beatsAt({ dataAsHeartbeat: true }, null, 1000), [22, 23, 1])
 })

@@ -11,6 +11,7 @@ test('parseParams fills the documented defaults', () => {
   assert.equal(p.heartbeatMissLimit, 3)
   assert.equal(p.maxChildren, 8)
   assert.equal(p.maxDepth, 64)
+  assert.equal(p.dataAsHeartbeat, false)
 })
 
 test('parseParams names each bad field and rejects unknown keys', () => {

@@ -93,6 +93,8 @@ export class SpreadItNode implements Protocol<SpreadItMessage> {
   private retryTimer: TimerId | null = null
 
   private lastChunkMs: number | null = null
+  /** When we last forwarded a chunk to our children (dataAsHeartbeat). */
+  private lastForwardMs = Number.NEGATIVE_INFINITY
   private transientSinceMs: number | null = null
   private readonly livenessMs: number
 
@@ -116,9 +118,9 @@ export class SpreadItNode implements Protocol<SpreadItMessage> {
     if (!this.isSource) this.startJoin(now, this.ctx.source)
   }
 
-  publish(_now: number, chunk: Chunk): void {
+  publish(now: number, chunk: Chunk): void {
     if (!this.isSource) throw new LocalProtocolError('spreadit: publish() called on a viewer')
-    this.forward({ type: 'chunk', chunk, hops: 1 })
+    this.forward(now, { type: 'chunk', chunk, hops: 1 })
   }
 
   onMessage(now: number, from: NodeId, msg: SpreadItMessage): void {
@@ -204,12 +206,13 @@ export class SpreadItNode implements Protocol<SpreadItMessage> {
     }
     // The player below never learns about parent changes (§IV): it only sees delivered chunks.
     this.env.deliver(msg.chunk, msg.hops)
-    if (this.children.size > 0) this.forward({ type: 'chunk', chunk: msg.chunk, hops: msg.hops + 1 })
+    if (this.children.size > 0) this.forward(now, { type: 'chunk', chunk: msg.chunk, hops: msg.hops + 1 })
   }
 
   /** One message object shared by every child: the hot path allocates nothing per child. */
-  private forward(msg: ChunkMessage): void {
+  private forward(now: number, msg: ChunkMessage): void {
     const ids = this.children.ids
+    if (ids.length > 0) this.lastForwardMs = now
     for (let i = 0; i < ids.length; i++) this.env.send(ids[i]!, msg)
   }
 
@@ -228,12 +231,15 @@ export class SpreadItNode implements Protocol<SpreadItMessage> {
     let dead: NodeId[] | null = null
     const beat: SpreadItMessage =
       ++this.beats % PATH_REFRESH_BEATS === 0 ? { type: 'path', path: this.pathForChildren } : HEARTBEAT
+    // The data we forwarded since the last beat already told the children we are alive.
+    const quiet =
+      beat === HEARTBEAT && this.params.dataAsHeartbeat && now - this.lastForwardMs < this.params.heartbeatMs
     // Indexed loop over the live list: no per-beat allocation (this runs once a second on every node).
     const ids = this.children.ids
     for (let i = 0; i < ids.length; i++) {
       const id = ids[i]!
       if (now - this.children.infoAt(i).lastHeardMs > this.livenessMs) (dead ??= []).push(id)
-      else this.env.send(id, beat)
+      else if (!quiet) this.env.send(id, beat)
     }
     for (const id of dead ?? []) {
       this.children.remove(id)
