@@ -35,6 +35,8 @@ const MAX_TX_ATTEMPTS = 12
 /** Deletions a node has queued (one per parent at most, plus slack). */
 const MAX_WANTED = 8
 const HANDOVER_MS = 400
+/** How long each child in line waits before it runs a parent's deletion itself. */
+const DELEGATE_MS = 2500
 /** Reads in flight at once for one operation (prefetching a node's neighbours). */
 const PREFETCH_LIMIT = 24
 /** Transaction number of a READ that only asks a parent for its place (no operation). */
@@ -127,7 +129,9 @@ export class P2PCastPeerNode implements Protocol<P2PCastMessage> {
   private readonly livenessMs: number
   private tx: Tx | null = null
   private txCounter = 0
-  private wanted: { target: NodeId; announced: boolean }[] = []
+  private wanted: { target: NodeId; announced: boolean; notBefore: number }[] = []
+  /** Time of the handler being run (nextTx has no `now` of its own). */
+  private lastNow = 0
   private wantJoin = false
   private joinStartedMs = 0
   private heartbeatTimer: TimerId | null = null
@@ -235,6 +239,7 @@ export class P2PCastPeerNode implements Protocol<P2PCastMessage> {
 
   onMessage(now: number, from: NodeId, msg: P2PCastMessage): void {
     if (this.gone) return
+    this.lastNow = now
     switch (msg.type) {
       case 'chunk':
         this.onChunk(now, from, msg)
@@ -295,6 +300,7 @@ export class P2PCastPeerNode implements Protocol<P2PCastMessage> {
 
   onTimer(now: number, kind: number, _arg: NodeId | undefined): void {
     if (this.gone) return
+    this.lastNow = now
     if (kind === TIMER_HEARTBEAT) {
       this.heartbeatTimer = this.env.setTimer(this.params.heartbeatMs, TIMER_HEARTBEAT)
       this.heartbeat(now)
@@ -366,6 +372,7 @@ export class P2PCastPeerNode implements Protocol<P2PCastMessage> {
   }
 
   private heartbeat(now: number): void {
+    this.nextTx()
     for (const c of this.distinctChildren()) this.env.send(c, { type: 'heartbeat' })
     if (!this.member) return
     const parents = this.watchedParents()
@@ -391,13 +398,21 @@ export class P2PCastPeerNode implements Protocol<P2PCastMessage> {
     if (this.wanted.length >= MAX_WANTED) return
     this.suspected.add(target)
     this.env.metric(PEER_METRIC.parentFailures, 1)
-    this.wanted.push({ target, announced })
+    // One child coordinates (ours): all children noticing at once would collide on the same
+    // nodes round after round. The first in id order starts at once, the k-th waits k periods
+    // in case the ones before it are dead too.
+    const place = this.parentPlaces.get(target)!.placement
+    const me = String(this.env.self)
+    const ranks = [...new Set(place.children.flat().map((c) => String(this.wire(c))))].sort()
+    const rank = Math.max(0, ranks.indexOf(me))
+    this.wanted.push({ target, announced, notBefore: this.lastNow + rank * DELEGATE_MS })
     this.nextTx()
   }
 
   private nextTx(): void {
     if (this.tx || this.gone) return
-    const next = this.wanted.shift()
+    const i = this.wanted.findIndex((w) => w.notBefore <= this.lastNow)
+    const next = i >= 0 ? this.wanted.splice(i, 1)[0] : undefined
     if (next) {
       this.startTx(0, 'delete', next.target, next.announced)
       return
