@@ -41,6 +41,11 @@ export interface ConformanceSubject<M extends Message, P> {
   settleMs?: number
   /** Continuity a settled viewer must reach over the judging window (default 0.98). */
   minContinuity?: number
+  /**
+   * Viewer access links (default: the tiered mix, free riders included). P2PCast needs every peer
+   * to upload f/(f-1) x the stream rate (its premise, §1.3), which the default mix cannot give.
+   */
+  link?: (rng: Rng) => LinkSpec
 }
 
 export const CONFORMANCE_STREAM: StreamSpec = {
@@ -90,7 +95,7 @@ class Run<M extends Message, P> {
     this.links.set(this.sim.sourceId, this.sourceLink)
   }
 
-  join(link: LinkSpec = tieredLink(this.rng)): NodeId {
+  join(link: LinkSpec = (this.subject.link ?? tieredLink)(this.rng)): NodeId {
     const id = this.sim.addViewer(link)
     this.links.set(id, link)
     return id
@@ -271,7 +276,7 @@ export function runConformance<M extends Message, P>(factory: () => ConformanceS
       endS: 150,
       session: { dist: 'exponential' as const, meanS: 40 },
       crashFraction: 0.3,
-      link: (rng: Rng) => tieredLink(rng),
+      link: (rng: Rng) => (run.subject.link ?? tieredLink)(rng),
       maxPeers: 120,
     }
     // Record each arriving viewer's link: wrap the generator so the checks know capacities.
