@@ -193,7 +193,8 @@ export async function decodeLiveMany(
     }
   })
   const done = new Promise<void>((resolve) => farm.once('exit', () => resolve()))
-  urls.forEach((url, id) => farm.stdin.write(`${JSON.stringify({ id, url, seconds, timeoutMs })}\n`))
+  for (const [id, url] of urls.entries())
+    farm.stdin.write(`${JSON.stringify({ id, url, seconds, timeoutMs })}\n`)
   farm.stdin.end()
   const hard = setTimeout(() => farm.kill('SIGTERM'), timeoutMs + 5000)
   await done
