@@ -4,6 +4,7 @@ import type { Env, NodeContext, Protocol, TimerId, TopologyView } from '../../co
 import type { Chunk, ChunkMessage } from '../../stream/chunk.ts'
 import { decideAdd } from './add-policy.ts'
 import { ChildTable } from './children.ts'
+import { RecentChunks, SeenSeqs } from './fast-start.ts'
 import {
   type Accept,
   MAX_AVOID_IDS,
@@ -97,6 +98,9 @@ export class SpreadItNode implements Protocol<SpreadItMessage> {
   private lastForwardMs = Number.NEGATIVE_INFINITY
   private transientSinceMs: number | null = null
   private readonly livenessMs: number
+  /** Fast start (params.burstChunks > 0; null when off, so the paper's path is untouched). */
+  private readonly recent: RecentChunks | null
+  private readonly seen: SeenSeqs | null
 
   constructor(
     private readonly env: Env<SpreadItMessage>,
@@ -107,6 +111,8 @@ export class SpreadItNode implements Protocol<SpreadItMessage> {
     this.phase = ctx.role === 'source' ? 'root' : 'joining'
     this.pathForChildren = [env.self]
     this.livenessMs = params.heartbeatMs * params.heartbeatMissLimit
+    this.recent = params.burstChunks > 0 ? new RecentChunks(params.burstChunks) : null
+    this.seen = params.burstChunks > 0 ? new SeenSeqs() : null
   }
 
   private get isSource(): boolean {
@@ -120,7 +126,9 @@ export class SpreadItNode implements Protocol<SpreadItMessage> {
 
   publish(now: number, chunk: Chunk): void {
     if (!this.isSource) throw new LocalProtocolError('spreadit: publish() called on a viewer')
-    this.forward(now, { type: 'chunk', chunk, hops: 1 })
+    const msg: ChunkMessage = { type: 'chunk', chunk, hops: 1 }
+    this.recent?.remember(msg)
+    this.forward(now, msg)
   }
 
   onMessage(now: number, from: NodeId, msg: SpreadItMessage): void {
@@ -199,6 +207,8 @@ export class SpreadItNode implements Protocol<SpreadItMessage> {
     // Only the open session feeds us; a stale ex-parent stops once it misses our heartbeats.
     if (this.phase !== 'attached' || from !== this.parent) return
     this.parentLastHeardMs = now
+    // A new parent's burst overlaps what we hold: a repeat goes neither to the player nor down.
+    if (this.seen !== null && !this.seen.markNew(msg.chunk.seq)) return
     this.lastChunkMs = now
     if (this.transientSinceMs !== null) {
       this.env.metric(METRIC.transienceMs, now - this.transientSinceMs)
@@ -206,7 +216,13 @@ export class SpreadItNode implements Protocol<SpreadItMessage> {
     }
     // The player below never learns about parent changes (§IV): it only sees delivered chunks.
     this.env.deliver(msg.chunk, msg.hops)
-    if (this.children.size > 0) this.forward(now, { type: 'chunk', chunk: msg.chunk, hops: msg.hops + 1 })
+    if (this.recent !== null) {
+      const down: ChunkMessage = { type: 'chunk', chunk: msg.chunk, hops: msg.hops + 1 }
+      this.recent.remember(down)
+      this.forward(now, down)
+    } else if (this.children.size > 0) {
+      this.forward(now, { type: 'chunk', chunk: msg.chunk, hops: msg.hops + 1 })
+    }
   }
 
   /** One message object shared by every child: the hot path allocates nothing per child. */
@@ -327,6 +343,10 @@ export class SpreadItNode implements Protocol<SpreadItMessage> {
   private acceptChild(now: number, id: NodeId, msg: Subscribe, capacity: number): void {
     this.children.add(id, { locator: msg.locator, uploadKbps: msg.uploadKbps, capacity, lastHeardMs: now })
     this.env.send(id, this.acceptMessage())
+    // Fast start: only a node with a live feed has recent chunks worth sending.
+    if (this.recent !== null && (this.phase === 'root' || this.phase === 'attached')) {
+      for (const chunk of this.recent.inSeqOrder()) this.env.send(id, chunk)
+    }
   }
 
   private acceptMessage(): Accept {

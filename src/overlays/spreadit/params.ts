@@ -53,6 +53,15 @@ const schema = z
     retryBackoffMs: z.number().min(0).max(600_000).default(1000),
     /** A subscribe with no accept/redirect after this long is treated as a redirect to the source. */
     subscribeTimeoutMs: z.number().min(1).max(600_000).default(2000),
+    /**
+     * Fast start (our extension, not in the paper): a node that accepts a child sends it at once
+     * the last `burstChunks` chunks it holds, so the child's playout buffer fills without waiting
+     * for live chunks; the child then plays about burstChunks - 1 periods behind a child without
+     * the burst. Children drop seqs they already have (no repeat reaches the player or the
+     * subtree). 0 (the default) turns it off and keeps the paper's behaviour byte for byte; the
+     * app turns it on for real streams. Memory: burstChunks chunk references per node.
+     */
+    burstChunks: z.number().int().min(0).max(64).default(0),
     /** A node this deep refuses children; a node pushed deeper re-joins from the source. */
     maxDepth: z.number().int().min(1).max(MAX_DEPTH_LIMIT).default(64),
   })
