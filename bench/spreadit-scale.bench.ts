@@ -4,6 +4,7 @@
 //
 //   node --import ./scripts/polyfills.mjs --import tsx bench/spreadit-scale.bench.ts [peers...]
 //   BENCH_CHUNK_RATE=4 ... to override the chunk rate
+//   BENCH_SPREADIT='{"dataAsHeartbeat":true}' ... to override SpreadIt parameters
 import { spawnSync } from 'node:child_process'
 import { policyScenario } from '../src/experiment/presets/spreadit-policies.ts'
 import { runScenario } from '../src/experiment/run.ts'
@@ -14,8 +15,10 @@ const CHILD_FLAG = '--child'
 function runOne(peers: number, chunkRateHz: number): void {
   const base = policyScenario('random', 'root', peers, 1)
   const bufferS = base.playout.startupChunks! / base.stream.chunkRateHz
+  const overrides = JSON.parse(process.env.BENCH_SPREADIT ?? '{}') as Record<string, unknown>
   const scenario = parseScenario({
     ...base,
+    overlay: { ...base.overlay, params: { ...base.overlay.params, ...overrides } },
     stream: { ...base.stream, chunkRateHz },
     playout: { ...base.playout, startupChunks: Math.round(bufferS * chunkRateHz) },
   })
@@ -31,6 +34,7 @@ function runOne(peers: number, chunkRateHz: number): void {
     JSON.stringify({
       peers,
       chunkRateHz,
+      spreadit: overrides,
       simulatedS: simS,
       wallS: +wallS.toFixed(1),
       cpuS: +cpuS.toFixed(1),

@@ -245,22 +245,25 @@ export class SpreadItNode implements Protocol<SpreadItMessage> {
 
   private heartbeat(now: number): void {
     let dead: NodeId[] | null = null
+    const refresh = ++this.beats % PATH_REFRESH_BEATS === 0
+    // Indexed loop over the live list, no allocation for a leaf: this runs once a second on every node.
+    const ids = this.children.ids
     const beat: SpreadItMessage =
-      ++this.beats % PATH_REFRESH_BEATS === 0 ? { type: 'path', path: this.pathForChildren } : HEARTBEAT
+      refresh && ids.length > 0 ? { type: 'path', path: this.pathForChildren } : HEARTBEAT
     // The data we forwarded since the last beat already told the children we are alive.
     const quiet =
-      beat === HEARTBEAT && this.params.dataAsHeartbeat && now - this.lastForwardMs < this.params.heartbeatMs
-    // Indexed loop over the live list: no per-beat allocation (this runs once a second on every node).
-    const ids = this.children.ids
+      !refresh && this.params.dataAsHeartbeat && now - this.lastForwardMs < this.params.heartbeatMs
     for (let i = 0; i < ids.length; i++) {
       const id = ids[i]!
       if (now - this.children.infoAt(i).lastHeardMs > this.livenessMs) (dead ??= []).push(id)
       else if (!quiet) this.env.send(id, beat)
     }
-    for (const id of dead ?? []) {
-      this.children.remove(id)
-      this.env.disconnect(id)
-      this.env.metric(METRIC.childrenDropped, 1)
+    if (dead !== null) {
+      for (const id of dead) {
+        this.children.remove(id)
+        this.env.disconnect(id)
+        this.env.metric(METRIC.childrenDropped, 1)
+      }
     }
     if (this.parent === null) return
     if (now - this.parentLastHeardMs > this.livenessMs) this.parentDead(now)
