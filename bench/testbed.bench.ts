@@ -5,7 +5,8 @@
 // Targets: median startup <= 1 s, p95 playout lag <= 2 s.
 // Run: node --import ./scripts/polyfills.mjs --import tsx bench/testbed.bench.ts
 // Knobs (env): BENCH_VIEWERS (50), BENCH_RATE chunks/s (4, the app default), BENCH_STARTUP
-// chunks (3, the app default), BENCH_WINDOW_S (20), BENCH_SEED (1).
+// chunks (3, the app default), BENCH_WINDOW_S (20), BENCH_SEED (1), BENCH_BURST (SpreadIt's
+// burstChunks; unset: the app default, 4).
 import { cpus } from 'node:os'
 import { summarize } from '../src/stream/summary.ts'
 import { ffmpegMissing, type LiveEncoder, startLiveEncoder } from '../test/e2e/ffmpeg-live.ts'
@@ -17,6 +18,7 @@ const RATE_HZ = Number(process.env.BENCH_RATE ?? 4)
 const STARTUP_CHUNKS = Number(process.env.BENCH_STARTUP ?? 3)
 const WINDOW_S = Number(process.env.BENCH_WINDOW_S ?? 20)
 const SEED = Number(process.env.BENCH_SEED ?? 1)
+const BURST = process.env.BENCH_BURST === undefined ? undefined : Number(process.env.BENCH_BURST)
 const STREAM_KBPS = 1000
 const MAX_CHILDREN = 4
 
@@ -30,7 +32,7 @@ async function main(): Promise<void> {
     const input = encoder?.url ?? 'sample'
     console.log(
       `testbed: 1 source + ${VIEWERS} viewers, ${STREAM_KBPS} kbit/s, ${RATE_HZ} chunks/s, startup ${STARTUP_CHUNKS} chunks, ` +
-        `SpreadIt maxChildren ${MAX_CHILDREN}, links 20-80 ms one-way (seed ${SEED}), input ${encoder ? 'ffmpeg live TS' : 'sample clip (no ffmpeg)'}; ` +
+        `SpreadIt maxChildren ${MAX_CHILDREN}, burst ${BURST ?? 'app default'}, links 20-80 ms one-way (seed ${SEED}), input ${encoder ? 'ffmpeg live TS' : 'sample clip (no ffmpeg)'}; ` +
         `${cpus().length} cores`,
     )
     const joinStart = Date.now()
@@ -42,7 +44,7 @@ async function main(): Promise<void> {
       streamKbps: STREAM_KBPS,
       chunkRateHz: RATE_HZ,
       startupChunks: STARTUP_CHUNKS,
-      overlayParams: { maxChildren: MAX_CHILDREN },
+      overlayParams: { maxChildren: MAX_CHILDREN, ...(BURST === undefined ? {} : { burstChunks: BURST }) },
     })
     const joined = bed
     console.log(`all ${VIEWERS} viewers started in ${fmt((Date.now() - joinStart) / 1000, 1)} s`)

@@ -9,7 +9,7 @@ import type { LinkProfile } from '../net/link-emulation.ts'
 import { formatStreamUri, MAX_BOOTSTRAP_ADDRS } from '../net/stream-uri.ts'
 import { MAX_CHUNK_PAYLOAD_BYTES } from '../stream/chunk.ts'
 import { openBroadcastInput } from './broadcast-input.ts'
-import { type ChosenOverlay, chooseOverlay } from './overlay-choice.ts'
+import { type ChosenOverlay, chooseOverlay, withAppDefaults } from './overlay-choice.ts'
 import { RateMeter } from './rate-meter.ts'
 import { SteadyChunker, type SteadyChunkerStats } from './steady-chunker.ts'
 
@@ -115,7 +115,7 @@ export class Broadcaster {
       // A guess for the URI's informational field: sources commonly send one keyframe a second.
       keyframeEveryChunks: opts.raw ? 1 : Math.max(1, Math.round(chunkRateHz)),
       bootstrap: host.addrs().slice(0, MAX_BOOTSTRAP_ADDRS),
-      params: uriParams(opts.overlayParams ?? {}),
+      params: uriParams(withAppDefaults(opts.overlay ?? 'spreadit', opts.overlayParams ?? {})),
     })
     this.meterTimer = setInterval(() => this.upload.sample(host.now(), host.stats.bytesOut), 1000).unref()
     this.upload.sample(host.now(), 0)
@@ -125,8 +125,9 @@ export class Broadcaster {
     if (!(opts.streamKbps > 0)) throw new RangeError(`streamKbps must be > 0, got ${opts.streamKbps}`)
     const chunkRateHz = opts.chunkRateHz ?? 4
     if (!(chunkRateHz > 0 && chunkRateHz <= 100)) throw new RangeError(`chunkRateHz must be in (0, 100]`)
-    const { overlay, params } = chooseOverlay(opts.overlay ?? 'spreadit', opts.overlayParams ?? {})
-    uriParams(opts.overlayParams ?? {})
+    const overlayParams = withAppDefaults(opts.overlay ?? 'spreadit', opts.overlayParams ?? {})
+    const { overlay, params } = chooseOverlay(opts.overlay ?? 'spreadit', overlayParams)
+    uriParams(overlayParams)
     // The input first: a wrong file fails before anything listens.
     const abort = new AbortController()
     const input = await openBroadcastInput({ ...opts, signal: abort.signal })

@@ -28,3 +28,18 @@ export function chooseOverlay(name: string, rawParams: Record<string, unknown>):
     throw new OverlayChoiceError((err as Error).message.replace(/\n\s*/g, ' '))
   }
 }
+
+/**
+ * Parameters the app sets for real streams where the overlay's own default keeps the paper's
+ * behaviour (and the simulator's results) unchanged. Explicit parameters win. SpreadIt's fast
+ * start: a new child gets its parent's last 4 chunks at once (one second at 4 chunks/s, so the
+ * burst holds a keyframe when the source sends one a second); see docs/architecture/app.md.
+ */
+export const APP_OVERLAY_DEFAULTS: Readonly<Record<string, Readonly<Record<string, unknown>>>> = {
+  spreadit: { burstChunks: 4 },
+}
+
+/** The app's defaults for `name` under the parameters given (those win). */
+export function withAppDefaults(name: string, params: Record<string, unknown>): Record<string, unknown> {
+  return { ...(APP_OVERLAY_DEFAULTS[name] ?? {}), ...params }
+}

@@ -9,6 +9,7 @@ import type { Chunk } from '../stream/chunk.ts'
 import { PlayoutBuffer, playoutConfig } from '../stream/playout.ts'
 import { chooseOverlay } from './overlay-choice.ts'
 import { registerQoeGauges } from './qoe-gauges.ts'
+import { type ViewerProblem, ViewerProblemDetector } from './viewer-problems.ts'
 
 export interface ViewerOptions {
   uri: string
@@ -25,6 +26,11 @@ export interface ViewerOptions {
   /** Consecutive chunks buffered before playback starts (default 3: two periods of jitter margin). */
   startupChunks?: number
   seed?: number
+  /**
+   * A mistake the viewer cannot recover from alone (a stream id nobody holds, a stream id that does
+   * not match the chunks' signatures), reported once per kind; the viewer keeps trying regardless.
+   */
+  onProblem?: (problem: ViewerProblem) => void
 }
 
 export interface ViewerStats {
@@ -52,6 +58,8 @@ export interface ViewerStats {
   remoteErrors: number
   /** Source clock minus ours, estimated at join (null: the source was not reachable directly). */
   sourceClockOffsetMs: number | null
+  /** The problems reported so far (see ViewerOptions.onProblem), one line each. */
+  problems: string[]
 }
 
 export const DEFAULT_VIEWER_STARTUP_CHUNKS = 3
@@ -72,12 +80,15 @@ export class Viewer {
   /** The host clock never steps back under the buffer (a wall-clock adjustment would throw there). */
   private lastNowMs = Number.NEGATIVE_INFINITY
   private stopped = false
+  private readonly problems: ViewerProblem[] = []
+  private problemTimer: NodeJS.Timeout | undefined
 
   private constructor(
     private readonly host: NetHost<Message, unknown>,
     private readonly player: PlayerServer,
     readonly stream: StreamUri,
     private readonly startupChunks: number,
+    private readonly detector: ViewerProblemDetector,
   ) {
     this.playerUrl = player.url
     this.statsUrl = `http://${player.host}:${player.port}/stats`
@@ -101,6 +112,8 @@ export class Viewer {
       stats: () => (viewer ? { ...viewer.stats() } : {}),
       metrics: () => (viewer ? viewer.host.meters.registry.metrics() : ''),
     })
+    const detector = new ViewerProblemDetector(stream.streamId, stream.bootstrap)
+    const sourceSession = `session to ${stream.streamId}:`
     let host: NetHost<Message, unknown>
     try {
       host = await NetHost.create({
@@ -115,15 +128,21 @@ export class Viewer {
         bootstrap: stream.bootstrap,
         linkProfile: opts.linkProfile,
         seed: opts.seed,
+        // The landmark and clock-offset pings run alongside the join (they used to delay it by
+        // ~0.3-0.5 s on a loaded testbed); the offset only corrects the reported playout lag.
+        measureWhileJoining: true,
         onDeliver: (chunk, hops) => viewer?.deliver(chunk, hops),
-        // Session resets and failed dials are routine under churn; the stats count them.
-        onError: () => {},
+        // Session resets and failed dials are routine under churn; the stats count them. Failures
+        // to reach the source before any chunk came are how a wrong stream id shows.
+        onError: (_err, context) => {
+          if (context.startsWith(sourceSession)) detector.noteSourceFailure()
+        },
       })
     } catch (err) {
       await player.close()
       throw err
     }
-    viewer = new Viewer(host, player, stream, startupChunks)
+    viewer = new Viewer(host, player, stream, startupChunks, detector)
     registerQoeGauges(host.meters.registry, () => viewer.stats())
     const joinWallMs = Date.now()
     try {
@@ -133,12 +152,14 @@ export class Viewer {
       await player.close()
       throw err
     }
-    // The join began before the clock offset was known: put its time on the source's timeline.
-    const joinTimeMs = joinWallMs + (host.sourceClockOffsetMs ?? 0)
+    // The buffer runs on our wall clock (host.now() with measureWhileJoining): its schedule is
+    // relative, and only the lag it reports needs the source's clock (added in stats()).
     viewer.buffer = new PlayoutBuffer(
       playoutConfig(stream.chunkRateHz, { startupChunks, keepChunks: true }),
-      Math.min(joinTimeMs, viewer.now()),
+      Math.min(joinWallMs, viewer.now()),
     )
+    const onProblem = opts.onProblem
+    viewer.problemTimer = setInterval(() => viewer.checkProblems(onProblem), 1000).unref()
     return viewer
   }
 
@@ -162,7 +183,7 @@ export class Viewer {
       children: topology.children.map(String),
       hops: this.lastHops,
       startupDelayMs: qoe?.startupDelayMs ?? null,
-      playoutLagMs: qoe?.playoutLagMs ?? null,
+      playoutLagMs: this.playoutLagMs(qoe?.playoutLagMs ?? null),
       continuity: qoe?.continuity ?? null,
       chunksDue: qoe?.chunksDue ?? 0,
       chunksPlayed: qoe?.chunksPlayed ?? 0,
@@ -174,7 +195,16 @@ export class Viewer {
       invalidChunks: h.chunksRejected,
       remoteErrors: h.remoteErrors,
       sourceClockOffsetMs: this.host.sourceClockOffsetMs,
+      problems: this.problems.map((p) => p.message),
     }
+  }
+
+  /**
+   * The buffer's lag is our play time minus the source's cut time; the source's clock is ahead of
+   * ours by the offset measured at join (unknown: we trust NTP, as before the measurement).
+   */
+  private playoutLagMs(localLagMs: number | null): number | null {
+    return localLagMs === null ? null : localLagMs + (this.host.sourceClockOffsetMs ?? 0)
   }
 
   /** What the player endpoint has served (clients, gaps spliced out, bytes). */
@@ -187,7 +217,16 @@ export class Viewer {
     if (this.stopped) return
     this.stopped = true
     clearTimeout(this.playoutTimer)
+    clearInterval(this.problemTimer)
     await Promise.all([this.host.stop(opts.graceful ?? true), this.player.close()])
+  }
+
+  private checkProblems(onProblem: ((problem: ViewerProblem) => void) | undefined): void {
+    if (this.stopped) return
+    for (const problem of this.detector.check(this.host.stats)) {
+      this.problems.push(problem)
+      onProblem?.(problem)
+    }
   }
 
   private now(): number {

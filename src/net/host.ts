@@ -57,6 +57,15 @@ export interface NetHostOptions<M extends Message, P> {
    */
   readonly clock?: () => number
   readonly dialTimeoutMs?: number
+  /**
+   * Viewer start-up: start the protocol right after the bootstrap dial and take the RTT-landmark
+   * and clock-offset measurements alongside the join instead of before it (default false). They
+   * cost several round trips and no protocol step needs them first. The protocol's clock is then
+   * our wall clock: applying an offset learned after start would make `now` jump under running
+   * timers. `sourceClockOffsetMs` is set when known and `measured` settles then; the app applies
+   * the offset where it matters (playout lag). The first subscribe carries an empty locator.
+   */
+  readonly measureWhileJoining?: boolean
   /** How often to re-measure RTT to the landmarks (default 30 s; 0 = only at start). */
   readonly pingIntervalMs?: number
   /** Bugs in the protocol and dial failures are reported here (default: console.error for bugs). */
@@ -88,6 +97,8 @@ export class NetHost<M extends Message, P = unknown> {
   private landmarkRtts: (number | undefined)[] = []
   /** Source clock minus our wall clock, estimated by a viewer at start (null: unknown, or the source). */
   sourceClockOffsetMs: number | null = null
+  /** Settles when the start-up measurements are done (at once unless measureWhileJoining). */
+  measured: Promise<void> = Promise.resolve()
   private pingTimer: NodeJS.Timeout | undefined
   private running = false
 
@@ -97,7 +108,8 @@ export class NetHost<M extends Message, P = unknown> {
   ) {
     this.peerId = libp2p.peerId.toString()
     this.protocolId = `/peercaster/${opts.overlay.name}/${opts.overlay.codec.version}`
-    this.clock = opts.clock ?? (() => Date.now() + (this.sourceClockOffsetMs ?? 0))
+    this.clock =
+      opts.clock ?? (opts.measureWhileJoining ? Date.now : () => Date.now() + (this.sourceClockOffsetMs ?? 0))
     this.rng = createRng(opts.seed ?? (Math.random() * 2 ** 32) >>> 0)
     this.verify = opts.verifyChunk ?? createChunkVerifier(opts.streamId, publicKeyOfPeerId(opts.streamId))
     if (opts.role === 'source') {
@@ -155,7 +167,10 @@ export class NetHost<M extends Message, P = unknown> {
     return this.protocol.topology()
   }
 
-  /** The protocol's clock (ms): on a viewer, the source's timeline. Feed it to the playout buffer too. */
+  /**
+   * The protocol's clock (ms): on a viewer, the source's timeline (with measureWhileJoining, our
+   * wall clock; add sourceClockOffsetMs for the source's). Feed it to the playout buffer too.
+   */
   now(): number {
     return this.clock()
   }
@@ -192,8 +207,12 @@ export class NetHost<M extends Message, P = unknown> {
           : `Cannot reach any bootstrap peer of the stream: ${failures.join('; ')}`,
       )
     }
-    await this.measureLandmarks()
-    if (this.opts.role === 'viewer') await this.estimateSourceClock()
+    const measure = async () => {
+      await this.measureLandmarks()
+      if (this.opts.role === 'viewer') await this.estimateSourceClock()
+    }
+    if (this.opts.measureWhileJoining) this.measured = measure()
+    else await measure()
     const interval = this.opts.pingIntervalMs ?? 30_000
     if (interval > 0) this.pingTimer = setInterval(() => void this.measureLandmarks(), interval).unref()
     this.running = true
@@ -236,7 +255,8 @@ export class NetHost<M extends Message, P = unknown> {
   }
 
   /**
-   * Once, before the protocol starts (so `now` never jumps under it): the offset of the source's
+   * Once, before the protocol starts (so `now` never jumps under it) or alongside the join
+   * (measureWhileJoining: `now` stays our wall clock): the offset of the source's
    * clock, measured over the source's own ping (error <= rtt/2). Left null when the source cannot
    * be reached directly; `now` is then our wall clock and playout lag is only as good as NTP.
    */
@@ -358,7 +378,11 @@ export class NetHost<M extends Message, P = unknown> {
     const signal = AbortSignal.timeout(this.opts.dialTimeoutMs ?? 5000)
     try {
       if (this.libp2p.getConnections(id).length === 0 && !(await this.hasAddrs(id))) await this.findAddrs(id)
-      return await this.libp2p.dialProtocol(id, this.protocolId, { signal })
+      // Optimistic protocol selection: the protocol id travels with our first frame instead of
+      // costing a round trip first (one per new session; a redirect walk opens one per hop, and
+      // so does each acceptor toward its new child). We only write on these streams, and a peer
+      // without the protocol resets it, which the session reports like any other failure.
+      return await this.libp2p.dialProtocol(id, this.protocolId, { signal, negotiateFully: false })
     } catch (err) {
       this.meters.count('dialFailures')
       this.dialBackoffUntil.set(peer, this.clock() + DIAL_BACKOFF_MS)

@@ -3,7 +3,8 @@ import { formatKbps, formatMs, formatPercent, shortPeerId } from '../../app/form
 import { LiveOutput } from '../../app/live-output.ts'
 import { RateMeter } from '../../app/rate-meter.ts'
 import type { Viewer, ViewerStats } from '../../app/viewer.ts'
-import { toCommandError } from '../app-errors.ts'
+import type { ViewerProblem } from '../../app/viewer-problems.ts'
+import { CommandFailure, toCommandError } from '../app-errors.ts'
 import { parseWholeNumber } from '../usage-error.ts'
 import { untilInterrupted } from './until-interrupted.ts'
 
@@ -44,6 +45,16 @@ async function runWatch(uri: string, flags: WatchFlags): Promise<void> {
       ? undefined
       : parseWholeNumber('--startup-chunks', flags.startupChunks, 1, 256)
   const output = new LiveOutput()
+  // A stream id nobody holds can never play: say so and exit 1. A key mismatch is a warning (the
+  // status line keeps counting), since the viewer still relays and a fixed URI needs a restart anyway.
+  const found: { fatal: ViewerProblem | null } = { fatal: null }
+  const onProblem = (problem: ViewerProblem) => {
+    if (problem.kind === 'source-not-found') found.fatal = problem
+    else {
+      output.clear()
+      process.stderr.write(`peercaster: warning: ${problem.message}\n`)
+    }
+  }
   let viewer: Viewer
   try {
     const { Viewer } = await import('../../app/viewer.ts') // on use: libp2p is slow to import
@@ -51,6 +62,7 @@ async function runWatch(uri: string, flags: WatchFlags): Promise<void> {
       uri,
       httpPort,
       listen: flags.listen,
+      onProblem,
       ...(uploadKbps !== undefined ? { uploadKbps } : {}),
       ...(flags.key !== undefined ? { keyPath: flags.key } : {}),
       ...(startupChunks !== undefined ? { startupChunks } : {}),
@@ -72,12 +84,13 @@ async function runWatch(uri: string, flags: WatchFlags): Promise<void> {
   }
   const timer = setInterval(tick, 1000)
   try {
-    await untilInterrupted()
+    await untilInterrupted(undefined, () => found.fatal !== null)
   } finally {
     clearInterval(timer)
     output.clear()
     await viewer.stop({ graceful: true })
   }
+  if (found.fatal !== null) throw new CommandFailure(found.fatal.message)
 }
 
 export function registerWatch(program: Command): void {
