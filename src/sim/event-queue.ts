@@ -35,7 +35,10 @@ const GENERATION_SPAN = 2 ** (53 - HANDLE_BITS)
 /** Hard ceiling on simultaneously pending events (handles must fit in HANDLE_BITS). */
 export const MAX_EVENT_CAPACITY = HANDLE_SPAN
 
-/** Buckets per simulated ms (a power of two, so time · BUCKETS_PER_MS is exact). */
+/**
+ * Buckets per simulated ms (a power of two, so time · BUCKETS_PER_MS is exact). Keys stay exact
+ * integers up to 2^53 / 32 ms (~8,900 years of simulated time).
+ */
 const BUCKETS_PER_MS = 32
 /** Ring size (a power of two): the ring spans 2048 ms, past a 1 s heartbeat and a 2 s timeout. */
 const RING_BUCKETS = 1 << 16
