@@ -1,4 +1,8 @@
 import { z } from 'zod'
+import { parseOverlayParams } from '../../core/overlay-params.ts'
+
+export { InvalidParamsError } from '../../core/overlay-params.ts'
+
 import { MAX_STRIPES, MIN_STRIPES } from '../../stream/stripes.ts'
 
 const schema = z
@@ -33,16 +37,8 @@ const schema = z
 
 export type P2PCastParams = z.infer<typeof schema>
 
-export class InvalidParamsError extends Error {
-  override readonly name = 'InvalidParamsError'
-}
-
 export function parseParams(raw: Record<string, unknown>): P2PCastParams {
-  const result = schema.safeParse(raw)
-  if (!result.success) {
-    throw new InvalidParamsError(`Invalid p2pcast parameters:\n${z.prettifyError(result.error)}`)
-  }
-  return result.data
+  return parseOverlayParams('p2pcast', schema, raw)
 }
 
 /** Upload one child edge costs its parent: one stripe, i.e. the stream rate / (f-1). */

@@ -1,4 +1,7 @@
 import { z } from 'zod'
+import { parseOverlayParams } from '../../core/overlay-params.ts'
+
+export { InvalidParamsError } from '../../core/overlay-params.ts'
 
 /** Add policies of SpreadIt §V.A: how a saturated node picks the redirect target for a newcomer. */
 export const ADD_POLICIES = [
@@ -69,17 +72,9 @@ const schema = z
 
 export type SpreadItParams = z.infer<typeof schema>
 
-export class InvalidParamsError extends Error {
-  override readonly name = 'InvalidParamsError'
-}
-
 /** Validate and default SpreadIt parameters (from a scenario file or a stream URI). */
 export function parseParams(raw: Record<string, unknown>): SpreadItParams {
-  const result = schema.safeParse(raw)
-  if (!result.success) {
-    throw new InvalidParamsError(`Invalid spreadit parameters:\n${z.prettifyError(result.error)}`)
-  }
-  return result.data
+  return parseOverlayParams('spreadit', schema, raw)
 }
 
 /**
