@@ -37,6 +37,12 @@ export interface Env<M extends Message> {
   metric(name: string, value: number): void
   /** Forget per-peer transport state (close the session) — hosts may free buffers. */
   disconnect(peer: NodeId): void
+  /**
+   * Source role only, optional: authenticate a chunk the protocol made itself (P2PCast's parity
+   * chunks), as the host authenticates the chunks it publishes. Returns a new chunk; hosts that
+   * do not authenticate (the simulator) leave this out, and protocols then send the chunk as is.
+   */
+  sign?(chunk: Chunk): Chunk
 }
 
 /** Host-provided facts about this node and the stream. */

@@ -276,7 +276,10 @@ export class NetHost<M extends Message, P = unknown> {
   }
 
   private env(): Env<M> {
+    const sign = this.sign
     return {
+      // Only the source holds the key: a viewer's protocol sees no sign capability at all.
+      ...(sign ? { sign: (chunk: Chunk) => (chunk.auth === null ? sign(chunk) : chunk) } : {}),
       self: this.peerId,
       rng: this.rng,
       send: (to, msg) => this.send(to, msg),

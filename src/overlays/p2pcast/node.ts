@@ -79,7 +79,11 @@ export class P2PCastNode implements Protocol<P2PCastMessage> {
     if (!this.registry || !this.encoder) throw new LocalProtocolError('p2pcast: publish() called on a viewer')
     this.sendToRoot(stripeOf(chunk, this.f), { type: 'chunk', chunk, hops: 1 })
     const parity = this.encoder.push(chunk)
-    if (parity) this.sendToRoot(parityStripe(this.f), { type: 'chunk', chunk: parity, hops: 1 })
+    if (!parity) return
+    // On the net host every chunk a viewer accepts must carry the source's signature; the host
+    // signed the data chunk before publish, so the parity chunk made here is signed here.
+    const signed = this.env.sign ? this.env.sign(parity) : parity
+    this.sendToRoot(parityStripe(this.f), { type: 'chunk', chunk: signed, hops: 1 })
   }
 
   private sendToRoot(t: number, msg: ChunkMessage): void {
