@@ -17,6 +17,8 @@ export const METRIC = {
   joinMessages: 'joinMessages',
   deleteMessages: 'deleteMessages',
   repairFallbacks: 'repairFallbacks',
+  /** A stripe's outage: last chunk or beat heard from a silent parent until its replacement is known. */
+  repairMs: 'repairMs',
 } as const
 
 const HEARTBEAT: P2PCastMessage = { type: 'heartbeat' }
@@ -79,7 +81,7 @@ export class P2PCastNode implements Protocol<P2PCastMessage> {
     if (!this.registry || !this.encoder) throw new LocalProtocolError('p2pcast: publish() called on a viewer')
     this.sendToRoot(stripeOf(chunk, this.f), { type: 'chunk', chunk, hops: 1 })
     const parity = this.encoder.push(chunk)
-    if (!parity) return
+    if (!parity || !this.params.parity) return
     // On the net host every chunk a viewer accepts must carry the source's signature; the host
     // signed the data chunk before publish, so the parity chunk made here is signed here.
     const signed = this.env.sign ? this.env.sign(parity) : parity
@@ -192,13 +194,19 @@ export class P2PCastNode implements Protocol<P2PCastMessage> {
       return
     }
     if (msg.parents.length !== this.f || msg.children.length !== this.f) return
+    const wasMember = this.member
     if (!this.member) {
       this.env.metric(METRIC.parentDiscoveryMs, now - this.joinStartedMs)
       this.joinTimer = this.cancel(this.joinTimer)
     }
     this.member = true
     for (let t = 0; t < this.f; t++) {
-      if (this.parents[t] !== msg.parents[t]) this.lastHeard[t] = now
+      if (this.parents[t] !== msg.parents[t]) {
+        // A parent silent for longer than a beat was being repaired, not moved by a join.
+        if (wasMember && now - this.lastHeard[t]! > this.params.heartbeatMs)
+          this.env.metric(METRIC.repairMs, now - this.lastHeard[t]!)
+        this.lastHeard[t] = now
+      }
       this.parents[t] = msg.parents[t]
     }
     this.children = msg.children

@@ -30,6 +30,11 @@ const schema = z
     heartbeatMissLimit: z.number().int().min(1).max(100).default(3),
     /** JOIN is sent again when no UPDATE came back within this time. */
     joinTimeoutMs: z.number().min(1).max(600_000).default(2000),
+    /**
+     * false: the source sends no parity chunks (the parity tree still stands and carries
+     * heartbeats). For experiments that measure what parity buys under churn (p2pcast-churn).
+     */
+    parity: z.boolean().default(true),
     /** Parity groups a viewer's decoder holds (older ones are forgotten). */
     decoderGroups: z.number().int().min(1).max(4096).default(64),
   })

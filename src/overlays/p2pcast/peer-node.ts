@@ -185,7 +185,7 @@ export class P2PCastPeerNode implements Protocol<P2PCastMessage> {
     if (!this.encoder) throw new LocalProtocolError('p2pcast: publish() called on a viewer')
     this.sendToRoot(stripeOf(chunk, this.f), { type: 'chunk', chunk, hops: 1 })
     const parity = this.encoder.push(chunk)
-    if (!parity) return
+    if (!parity || !this.params.parity) return
     // Signed here like the data chunk was by the host (see node.ts).
     const signed = this.env.sign ? this.env.sign(parity) : parity
     this.sendToRoot(parityStripe(this.f), { type: 'chunk', chunk: signed, hops: 1 })
