@@ -4,7 +4,7 @@
  * stream id that does not match the key the chunks are signed with. Pure bookkeeping: the Viewer
  * feeds it failures and counters, and reports each problem once.
  */
-export type ViewerProblemKind = 'source-not-found' | 'wrong-stream-key'
+export type ViewerProblemKind = 'source-not-found' | 'wrong-stream-key' | 'upload-below-need'
 
 export interface ViewerProblem {
   readonly kind: ViewerProblemKind

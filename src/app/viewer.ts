@@ -9,12 +9,18 @@ import type { Chunk } from '../stream/chunk.ts'
 import { PlayoutBuffer, playoutConfig } from '../stream/playout.ts'
 import { chooseOverlay } from './overlay-choice.ts'
 import { registerQoeGauges } from './qoe-gauges.ts'
+import { uploadNeed, uploadShortfall } from './upload-need.ts'
 import { type ViewerProblem, ViewerProblemDetector } from './viewer-problems.ts'
 
 export interface ViewerOptions {
   uri: string
   /** 0 = any free port (tests); the CLI's default is 8902. */
   httpPort?: number
+  /**
+   * Declared upload (kbit/s). Default: what the overlay needs when it needs a fixed amount
+   * (P2PCast: f/(f-1) × the stream rate, see upload-need.ts), else unlimited. A declared value
+   * below that need is reported once through onProblem ('upload-below-need').
+   */
   uploadKbps?: number
   /** Identity key file (default ~/.peercaster/identity.key). Ignored when privateKey is given. */
   keyPath?: string
@@ -113,6 +119,9 @@ export class Viewer {
       metrics: () => (viewer ? viewer.host.meters.registry.metrics() : ''),
     })
     const detector = new ViewerProblemDetector(stream.streamId, stream.bootstrap)
+    const need = uploadNeed(stream.overlay, stream.params, stream.kbps)
+    const uploadKbps = opts.uploadKbps ?? need?.kbps ?? Number.POSITIVE_INFINITY
+    const shortfall = uploadShortfall(need, uploadKbps)
     const sourceSession = `session to ${stream.streamId}:`
     let host: NetHost<Message, unknown>
     try {
@@ -122,7 +131,7 @@ export class Viewer {
         role: 'viewer',
         streamId: stream.streamId,
         streamKbps: stream.kbps,
-        uploadKbps: opts.uploadKbps ?? Number.POSITIVE_INFINITY,
+        uploadKbps,
         privateKey,
         listen: opts.listen ?? ['/ip4/127.0.0.1/tcp/0'],
         bootstrap: stream.bootstrap,
@@ -159,6 +168,7 @@ export class Viewer {
       Math.min(joinWallMs, viewer.now()),
     )
     const onProblem = opts.onProblem
+    if (shortfall !== null) viewer.report({ kind: 'upload-below-need', message: shortfall }, onProblem)
     viewer.problemTimer = setInterval(() => viewer.checkProblems(onProblem), 1000).unref()
     return viewer
   }
@@ -223,10 +233,12 @@ export class Viewer {
 
   private checkProblems(onProblem: ((problem: ViewerProblem) => void) | undefined): void {
     if (this.stopped) return
-    for (const problem of this.detector.check(this.host.stats)) {
-      this.problems.push(problem)
-      onProblem?.(problem)
-    }
+    for (const problem of this.detector.check(this.host.stats)) this.report(problem, onProblem)
+  }
+
+  private report(problem: ViewerProblem, onProblem: ((problem: ViewerProblem) => void) | undefined): void {
+    this.problems.push(problem)
+    onProblem?.(problem)
   }
 
   private now(): number {

@@ -99,7 +99,11 @@ export function registerWatch(program: Command): void {
     .description('join a stream and serve it to a local player at http://127.0.0.1:PORT/live.ts')
     .argument('<uri>', 'the peercaster://… URI printed by broadcast')
     .option('--http-port <port>', 'local player port (/live.ts, /stats, /metrics)', String(DEFAULT_HTTP_PORT))
-    .option('--upload-kbps <n>', 'your upload capacity (kbit/s); bounds how many viewers you relay to')
+    .option(
+      '--upload-kbps <n>',
+      'your upload capacity (kbit/s); bounds how many viewers you relay to ' +
+        '(p2pcast: default and minimum f/(f-1) × the stream rate, below it a warning)',
+    )
     .option('--key <path>', 'identity key file (default ~/.peercaster/identity.key)')
     .option(
       '--listen <multiaddr...>',

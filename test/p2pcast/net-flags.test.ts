@@ -1,0 +1,50 @@
+// The p2pcast knobs of broadcast and watch: `--stripes F` and the upload a viewer needs.
+import assert from 'node:assert/strict'
+import { test } from 'node:test'
+import { uploadNeed, uploadShortfall } from '../../src/app/upload-need.ts'
+import { broadcastOptions } from '../../src/cli/commands/broadcast.ts'
+import { UsageError } from '../../src/cli/usage-error.ts'
+
+const base = { overlay: 'p2pcast', streamKbps: '500', chunkRate: '4', listen: ['/ip4/127.0.0.1/tcp/0'] }
+
+test('--stripes 2 becomes the p2pcast parameter stripes (carried in the stream URI)', () => {
+  const opts = broadcastOptions({ ...base, stripes: '2' })
+  assert.deepEqual(opts.overlayParams, { stripes: 2 })
+  assert.deepEqual(broadcastOptions({ ...base }).overlayParams, {})
+})
+
+test('--stripes refuses unsupported counts and other overlays with a usage error saying why', () => {
+  assert.throws(
+    () => broadcastOptions({ ...base, stripes: '3' }),
+    (err: unknown) => {
+      assert.ok(err instanceof UsageError)
+      assert.match(err.message, /--stripes 3 is not supported yet.*2/)
+      return true
+    },
+  )
+  assert.throws(
+    () => broadcastOptions({ ...base, stripes: '1' }),
+    /--stripes must be a whole number from 2 to 16/,
+  )
+  assert.throws(() => broadcastOptions({ ...base, stripes: 'two' }), UsageError)
+  assert.throws(
+    () => broadcastOptions({ ...base, overlay: 'spreadit', stripes: '2' }),
+    /--stripes applies to --overlay p2pcast only/,
+  )
+})
+
+test('a p2pcast viewer needs f/(f-1) × the stream rate of upload; other overlays take any upload', () => {
+  assert.equal(uploadNeed('p2pcast', { stripes: 2 }, 500)?.kbps, 1000)
+  assert.equal(uploadNeed('p2pcast', {}, 500)?.kbps, 1000, 'stripes defaults to 2 as in the overlay')
+  assert.equal(uploadNeed('p2pcast', { stripes: 4 }, 600)?.kbps, 800)
+  assert.equal(uploadNeed('spreadit', { maxChildren: 3 }, 500), null)
+})
+
+test('a declared upload below the need is a warning naming both figures; enough upload is silent', () => {
+  const need = uploadNeed('p2pcast', { stripes: 2 }, 500)
+  const warning = uploadShortfall(need, 600)
+  assert.ok(warning !== null)
+  assert.match(warning, /600 kbit\/s.*below the 1000 kbit\/s/)
+  assert.equal(uploadShortfall(need, 1000), null)
+  assert.equal(uploadShortfall(null, 1), null)
+})
