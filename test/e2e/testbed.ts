@@ -19,6 +19,8 @@ export interface TestbedOptions {
   readonly realtime?: boolean
   readonly streamKbps: number
   readonly chunkRateHz?: number
+  /** Default 'spreadit'. */
+  readonly overlay?: string
   readonly overlayParams?: Record<string, unknown>
   /**
    * Each peer's one-way access delay is uniform in [min, max] ms; a pair's one-way delay is the
@@ -144,7 +146,7 @@ export class Testbed {
     const sourceOptions: BroadcasterOptions = {
       input: this.opts.input,
       streamKbps: this.opts.streamKbps,
-      overlay: 'spreadit',
+      overlay: this.opts.overlay ?? 'spreadit',
       keyPath: this.sourceKeyPath,
       linkProfile: this.profileFrom(this.sourceDelayMs),
       ...(this.opts.loop !== undefined ? { loop: this.opts.loop } : {}),

@@ -1,0 +1,226 @@
+// P2PCast end to end with real parts: ffmpeg encodes a live H.264/AAC MPEG-TS, a Broadcaster
+// reads it, 14 Viewers on loopback join a p2pcast forest with f = 2 (one data stripe, one parity
+// stripe — with f = 2 the parity of a one-chunk group is a signed copy) over emulated 20-80 ms
+// links, and ffmpeg decodes each viewer's /live.ts. Then viewers crash abruptly, chosen so that
+// no survivor loses both stripes: parity must carry every survivor through the crash and repair.
+// Assertions are on counters and decoder output; waits are bounded conditions.
+import assert from 'node:assert/strict'
+import { after, before, describe, test } from 'node:test'
+import type { ViewerStats } from '../../src/app/viewer.ts'
+import {
+  decodeLive,
+  decodeLiveMany,
+  ffmpegMissing,
+  type LiveEncoder,
+  startLiveEncoder,
+} from './ffmpeg-live.ts'
+import { Testbed, type TestbedPeer } from './testbed.ts'
+import { runFor, waitUntil } from './wait.ts'
+
+const VIEWERS = 14
+const STRIPES = 2
+const STREAM_KBPS = 400
+const CHUNK_RATE_HZ = 4
+const FPS = 25
+const VICTIMS = 3
+
+function stats(peer: TestbedPeer): ViewerStats {
+  return peer.viewer!.stats()
+}
+
+function placeReport(peer: TestbedPeer, crashed: ReadonlySet<string>): string {
+  const s = stats(peer)
+  const name = (id: string) => `${id.slice(-6)}${crashed.has(id) ? '(crashed)' : ''}`
+  const { chunksRejected, chunksVerified, sessionResets, remoteErrors, metrics } = peer.viewer!.netHost.stats
+  return (
+    `viewer ${peer.index} ${name(peer.peerId)}: connected ${s.connected}, parents [${s.parents.map(name)}], ` +
+    `children ${s.children.length}, played ${s.chunksPlayed}/${s.chunksDue}, ` +
+    JSON.stringify({ chunksRejected, chunksVerified, sessionResets, remoteErrors, metrics })
+  )
+}
+
+/**
+ * Per stripe t, the viewers below `victims` in tree t (parents[t] is the parent in tree t): the
+ * ones that lose stripe t until the forest is repaired.
+ */
+function cutOff(peers: readonly TestbedPeer[], victims: ReadonlySet<string>, t: number): Set<string> {
+  const parentOf = new Map(peers.map((p) => [p.peerId, stats(p).parents[t]]))
+  const lost = new Set<string>()
+  for (const p of peers) {
+    const seen = new Set<string>()
+    for (let id = parentOf.get(p.peerId); id !== undefined && !seen.has(id); id = parentOf.get(id)) {
+      seen.add(id)
+      if (victims.has(id)) {
+        lost.add(p.peerId)
+        break
+      }
+    }
+  }
+  return lost
+}
+
+/** Greedy: relays whose crash, together with those chosen, leaves every survivor one stripe. */
+function chooseVictims(peers: readonly TestbedPeer[], count: number): TestbedPeer[] {
+  const chosen: TestbedPeer[] = []
+  const relays = [...peers]
+    .filter((p) => stats(p).children.length > 0)
+    .sort((a, b) => stats(b).children.length - stats(a).children.length || a.index - b.index)
+  for (const candidate of relays) {
+    if (chosen.length === count) break
+    const ids = new Set([...chosen, candidate].map((p) => p.peerId))
+    const lost = Array.from({ length: STRIPES }, (_, t) => cutOff(peers, ids, t))
+    const bothLost = peers.some((p) => !ids.has(p.peerId) && lost.every((set) => set.has(p.peerId)))
+    if (!bothLost) chosen.push(candidate)
+  }
+  return chosen
+}
+
+describe('p2pcast swarm over loopback: ffmpeg source, 14 viewers, f = 2 stripes with parity', {
+  skip: ffmpegMissing,
+  timeout: 120_000,
+}, () => {
+  let encoder: LiveEncoder | undefined
+  let bed: Testbed | undefined
+
+  before(
+    async () => {
+      encoder = await startLiveEncoder({ kbps: STREAM_KBPS })
+      bed = await Testbed.start({
+        viewers: VIEWERS,
+        seed: 4_2026,
+        input: encoder.url,
+        streamKbps: STREAM_KBPS,
+        chunkRateHz: CHUNK_RATE_HZ,
+        overlay: 'p2pcast',
+        overlayParams: { stripes: STRIPES },
+        // 2 s of playout slack: 15 peers share this process's event loop (see live-swarm.test.ts).
+        startupChunks: 8,
+      })
+      await waitUntil(
+        'every viewer to be placed in both trees and playing',
+        () =>
+          bed!
+            .alive()
+            .every(
+              (p) =>
+                stats(p).connected && stats(p).parents.length === STRIPES && stats(p).startupDelayMs !== null,
+            ),
+        40_000,
+        () =>
+          bed!
+            .alive()
+            .map((p) => placeReport(p, new Set()))
+            .join('\n'),
+      )
+    },
+    { timeout: 70_000 },
+  )
+
+  after(async () => {
+    await bed?.stop()
+    await encoder?.stop()
+  })
+
+  test('the stream URI carries the stripes; every viewer relays f stripes and none rejects a chunk', () => {
+    assert.match(bed!.uri, /[?&]overlay=p2pcast(&|$)/)
+    assert.match(bed!.uri, /[?&]stripes=2(&|$)/)
+    for (const p of bed!.alive()) {
+      const host = p.viewer!.netHost.stats
+      // Parity chunks are signed at the source (Env.sign): an unsigned parity would be rejected here.
+      assert.equal(host.chunksRejected, 0, placeReport(p, new Set()))
+      // Each viewer gets both stripes: at 4 chunks/s that is ~8 verified chunks a second.
+      assert.ok(host.chunksVerified > 1.5 * stats(p).chunksPlayed, placeReport(p, new Set()))
+    }
+    // Every peer uploads what it downloads: all but the special node's place hold f children edges.
+    const relays = bed!.alive().filter((p) => stats(p).children.length > 0)
+    assert.ok(relays.length >= VIEWERS - 2, `only ${relays.length} of ${VIEWERS} viewers relay`)
+  })
+
+  test('every viewer plays its /live.ts through ffmpeg with zero decoder complaints', async () => {
+    const peers = bed!.alive()
+    const results = await decodeLiveMany(
+      peers.map((p) => p.viewer!.playerUrl),
+      5,
+      40_000,
+    )
+    results.forEach((r, i) => {
+      const peer = peers[i]!
+      assert.equal(r.timedOut, false, `viewer ${peer.index}: ffmpeg had to be killed (stream stalled)`)
+      assert.deepEqual(r.complaints, [], `viewer ${peer.index}:\n${r.complaints.slice(0, 10).join('\n')}`)
+      assert.ok(r.videoFrames >= 3 * FPS, `${r.videoFrames} frames; ${placeReport(peer, new Set())}`)
+    })
+  })
+
+  test('relays crash abruptly: parity carries every survivor, and continuity after recovery >= 99%', async () => {
+    const peers = bed!.alive()
+    const victims = chooseVictims(peers, VICTIMS)
+    assert.equal(victims.length, VICTIMS, 'enough relays whose crashes leave every survivor a stripe')
+    const victimIds = new Set(victims.map((v) => v.peerId))
+    const survivors = peers.filter((p) => !victimIds.has(p.peerId))
+    const orphans = survivors.filter((p) => stats(p).parents.some((id) => victimIds.has(id)))
+    assert.ok(orphans.length >= VICTIMS, `only ${orphans.length} survivors had a crashed parent`)
+
+    const decodeSeconds = 14
+    const decoding = Promise.all(survivors.map((p) => decodeLive(p.viewer!.playerUrl, decodeSeconds, 50_000)))
+    await runFor(1000)
+    const atCrash = survivors.map((p) => stats(p))
+    await Promise.all(victims.map((v) => bed!.crash(v)))
+
+    await waitUntil(
+      'every survivor to be re-placed away from the crashed viewers in both trees',
+      () =>
+        survivors.every((p) => {
+          const s = stats(p)
+          return s.connected && s.parents.length === STRIPES && !s.parents.some((id) => victimIds.has(id))
+        }),
+      30_000,
+      () => survivors.map((p) => placeReport(p, victimIds)).join('\n'),
+    )
+    const maxLag = Math.max(...survivors.map((p) => stats(p).playoutLagMs ?? 0))
+    await runFor(maxLag + 1000)
+    const recovered = survivors.map((p) => stats(p))
+    await runFor(6000)
+    const end = survivors.map((p) => stats(p))
+
+    const window = (from: readonly ViewerStats[]) => {
+      let due = 0
+      let played = 0
+      const per: string[] = []
+      survivors.forEach((p, i) => {
+        const d = end[i]!.chunksDue - from[i]!.chunksDue
+        const pl = end[i]!.chunksPlayed - from[i]!.chunksPlayed
+        due += d
+        played += pl
+        per.push(`${p.index}:${pl}/${d}`)
+      })
+      return { continuity: played / due, per: per.join(' ') }
+    }
+    // Through the crash: the cut stripe's chunks are rebuilt from the other one (a copy at f = 2).
+    const through = window(atCrash)
+    assert.ok(
+      through.continuity >= 0.99,
+      `continuity through the crash ${through.continuity.toFixed(4)} (${through.per})`,
+    )
+    const after = window(recovered)
+    assert.ok(
+      after.continuity >= 0.99,
+      `continuity after recovery ${after.continuity.toFixed(4)} (${after.per})`,
+    )
+    survivors.forEach((p, i) => {
+      const d = end[i]!.chunksDue - recovered[i]!.chunksDue
+      assert.ok(d >= 6 * CHUNK_RATE_HZ * 0.9, `viewer ${p.index}: only ${d} chunks fell due in 6 s`)
+    })
+
+    const results = await decoding
+    results.forEach((r, i) => {
+      const peer = survivors[i]!
+      assert.equal(r.timedOut, false, `viewer ${peer.index}: ffmpeg had to be killed (stream stalled)`)
+      assert.deepEqual(r.complaints, [], `viewer ${peer.index}:\n${r.complaints.slice(0, 10).join('\n')}`)
+      // No outage to freeze through: the decoder should see (nearly) the whole 14 s.
+      assert.ok(
+        r.videoFrames >= (decodeSeconds - 3) * FPS,
+        `${r.videoFrames} frames; ${placeReport(peer, victimIds)}`,
+      )
+    })
+  })
+})
