@@ -24,7 +24,37 @@ export interface ViewerRecord {
   uploadBytes: number
 }
 
+/** Data bytes one viewer sent and received (chunks only, control traffic excluded). */
+export interface ViewerTraffic {
+  dataUploadBytes: number
+  dataDownloadBytes: number
+}
+
+/**
+ * Kept beside the record rather than in it: presets that write their viewer records
+ * (spreadit-chain) keep byte-identical results.json, and the fairness presets still see it.
+ */
+const trafficOfRecord = new WeakMap<ViewerRecord, ViewerTraffic>()
+
+/** The data traffic of a record made by viewerRecord (undefined for a record built elsewhere). */
+export function viewerTraffic(v: ViewerRecord): ViewerTraffic | undefined {
+  return trafficOfRecord.get(v)
+}
+
+/** Data upload / data download of a viewer; null when it received nothing. */
+export function uploadDownloadRatio(v: ViewerRecord): number | null {
+  const t = trafficOfRecord.get(v)
+  if (!t || t.dataDownloadBytes === 0) return null
+  return t.dataUploadBytes / t.dataDownloadBytes
+}
+
 export function viewerRecord(s: NodeStats): ViewerRecord {
+  const record = viewerRecordFields(s)
+  trafficOfRecord.set(record, { dataUploadBytes: s.dataUploadBytes, dataDownloadBytes: s.dataDownloadBytes })
+  return record
+}
+
+function viewerRecordFields(s: NodeStats): ViewerRecord {
   return {
     id: s.id,
     joinedAtMs: s.joinedAtMs,
@@ -75,6 +105,8 @@ export interface RunDistributions {
   playoutLagMs: CdfPoint[]
   parentDiscoveryMs: CdfPoint[]
   transienceMs: CdfPoint[]
+  /** P2PCast: a stripe's outage until the new parent is known (metric repairMs). */
+  repairMs: CdfPoint[]
 }
 
 function present(values: readonly (number | null)[]): number[] {
@@ -142,5 +174,6 @@ export function computeDistributions(
     playoutLagMs: cdf(present(viewers.map((v) => v.playoutLagMs))),
     parentDiscoveryMs: cdf(protocolMetrics.get('parentDiscoveryMs') ?? []),
     transienceMs: cdf(protocolMetrics.get('transienceMs') ?? []),
+    repairMs: cdf(protocolMetrics.get('repairMs') ?? []),
   }
 }

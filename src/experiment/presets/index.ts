@@ -1,9 +1,18 @@
+import { p2pcastChurn } from './p2pcast-churn.ts'
+import { p2pcastFairness } from './p2pcast-fairness.ts'
+import { p2pcastScale } from './p2pcast-scale.ts'
 import type { Preset } from './preset.ts'
 import { spreaditChain } from './spreadit-chain.ts'
 import { spreaditPolicies } from './spreadit-policies.ts'
 
 /** Every paper figure is a named preset: `peercaster simulate <name>`. */
-export const presets: readonly Preset[] = [spreaditChain, spreaditPolicies]
+export const presets: readonly Preset[] = [
+  spreaditChain,
+  spreaditPolicies,
+  p2pcastScale,
+  p2pcastChurn,
+  p2pcastFairness,
+]
 
 export function findPreset(name: string): Preset | undefined {
   return presets.find((p) => p.name === name)

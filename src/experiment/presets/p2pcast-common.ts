@@ -1,0 +1,118 @@
+import type { RunOutcome } from '../run.ts'
+import { uploadDownloadRatio, type ViewerRecord } from '../run-metrics.ts'
+import { type ChurnPhase, parseScenario, type Scenario } from '../scenario.ts'
+
+/**
+ * What the three p2pcast-* presets share: one stream, one link for every viewer of both overlays,
+ * and a scenario builder that differs only in the overlay. P2PCast's premise (§1.3) is that every
+ * peer uploads f/(f-1) × the stream rate (2× with f = 2: 600 kbit/s here); 1,000 kbit/s leaves
+ * room for chunk headers, parity headers and control. SpreadIt gets the same link (3 children).
+ */
+export const STREAM = { kbps: 300, chunkRateHz: 5 }
+export const VIEWER_LINK = { uploadKbps: 1000, downloadKbps: 2000 }
+export const SOURCE_LINK = { uploadKbps: 1500, downloadKbps: 1500 }
+/** Both overlays' players buffer the same 4 s before starting. */
+const PLAYOUT_BUFFER_S = 4
+
+export type Contender = 'p2pcast' | 'p2pcast-noparity' | 'spreadit'
+
+function overlayOf(c: Contender): { name: string; params: Record<string, unknown> } {
+  if (c === 'spreadit') return { name: 'spreadit', params: { uploadHeadroom: 0.9 } }
+  return { name: 'p2pcast', params: { stripes: 2, parity: c === 'p2pcast' } }
+}
+
+export interface SwarmShape {
+  peers: number
+  durationS: number
+  /** Viewers arrive evenly over [0, rampS). */
+  rampS: number
+  /** Crashes per minute as a fraction of the live peers (0: nobody leaves). */
+  crashesPerMin: number
+  seed: number
+}
+
+/**
+ * The swarm every contender faces (same seed: same arrivals, same links, same crash draws as long
+ * as the overlays do not change the live count). Crashing peers are replaced at the same rate,
+ * capped at N live, so the swarm stays near N while crashes go on.
+ */
+export function swarmScenario(c: Contender, shape: SwarmShape, tag: string): Scenario {
+  const { peers, durationS, rampS, crashesPerMin, seed } = shape
+  const session: ChurnPhase['session'] =
+    crashesPerMin === 0
+      ? { dist: 'fixed', s: 10 * durationS }
+      : { dist: 'exponential', meanS: 60 / crashesPerMin }
+  const churn = [
+    { arrivalsPerS: peers / rampS, startS: 0, endS: rampS, session, crashFraction: 1, maxPeers: peers },
+  ]
+  if (crashesPerMin > 0 && durationS > rampS)
+    churn.push({
+      arrivalsPerS: peers * (crashesPerMin / 60),
+      startS: rampS,
+      endS: durationS,
+      session,
+      crashFraction: 1,
+      maxPeers: peers,
+    })
+  return parseScenario({
+    name: `${tag}-${c}-${peers}`,
+    seed,
+    durationS,
+    overlay: overlayOf(c),
+    underlay: { kind: 'delay-space' },
+    stream: STREAM,
+    playout: { startupChunks: PLAYOUT_BUFFER_S * STREAM.chunkRateHz, maxBufferChunks: 256 },
+    sourceLink: SOURCE_LINK,
+    viewerLinks: [VIEWER_LINK],
+    churn,
+    sampling: { intervalS: 10 },
+  })
+}
+
+export function contenderOf(s: Scenario): Contender {
+  if (s.overlay.name === 'spreadit') return 'spreadit'
+  return (s.overlay.params as { parity?: boolean }).parity === false ? 'p2pcast-noparity' : 'p2pcast'
+}
+
+/** Viewers that stayed to the end: their traffic covers the whole steady period. */
+export function stayers(run: RunOutcome): ViewerRecord[] {
+  return run.viewers.filter((v) => v.leftAtMs === null)
+}
+
+/** Upload/download ratios of the viewers that stayed, ascending. */
+export function ratiosOf(run: RunOutcome): number[] {
+  const out: number[] = []
+  for (const v of stayers(run)) {
+    const r = uploadDownloadRatio(v)
+    if (r !== null) out.push(r)
+  }
+  return out.sort((a, b) => a - b)
+}
+
+/** The comparison columns every p2pcast-* preset reports for each run. */
+export function comparisonRow(run: RunOutcome) {
+  const m = run.metrics
+  const ratios = ratiosOf(run)
+  const zeroUpload = ratios.filter((r) => r === 0).length
+  return {
+    overlay: contenderOf(run.scenario),
+    continuityMean: m.continuity.mean,
+    continuityP10: m.continuity.p10,
+    continuityMin: m.continuity.min,
+    zeroUploadFraction: ratios.length === 0 ? 0 : zeroUpload / ratios.length,
+    // Depth as the hops chunks travelled: treeDepthAtEnd follows parent pointers across trees,
+    // and P2PCast's trees point at each other (A feeds B in one tree, B feeds A in the other),
+    // which tree-depth.ts reads as loops.
+    hopsMax: m.hops.max,
+    hopsMean: m.hops.mean,
+    viewersAtEnd: m.viewersAtEnd,
+    crashes: m.crashes,
+    sourceUploadRatio: m.sourceUploadRatio,
+    controlOverhead: m.controlOverhead,
+  }
+}
+export type ComparisonRow = ReturnType<typeof comparisonRow>
+
+export function fmt(v: number, digits = 3): string {
+  return v.toFixed(digits)
+}

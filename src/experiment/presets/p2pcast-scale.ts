@@ -1,0 +1,285 @@
+import { createRng } from '../../core/rng.ts'
+import { Registry, treeHeights } from '../../overlays/p2pcast/index.ts'
+import { barChart, lineChart, type Point } from '../../report/charts.ts'
+import { textTable } from '../../report/table.ts'
+import type { RunOutcome } from '../run.ts'
+import { runFacts } from './facts.ts'
+import { type Contender, comparisonRow, fmt, swarmScenario } from './p2pcast-common.ts'
+import type { ExperimentReport, PlannedRun, Preset, PresetOptions } from './preset.ts'
+
+const F = 2
+/** Salt of the forest model's random stream (kept apart from the simulated runs'). */
+const SALT_FOREST = 0xf0e
+
+export interface ScaleConfig {
+  /** Forest model sizes: joins then churn on the registry alone, no network, no data path. */
+  forestSizes: readonly number[]
+  /** Delete+join pairs after the joins (capped at half the size). */
+  forestChurnOps: number
+  /** Simulated sizes: both overlays stream, with crashes, so messages per leave are measured too. */
+  simSizes: readonly number[]
+  /** Largest --peers N that is also simulated (above it only the forest model runs). */
+  maxSimPeers: number
+  simRampS: number
+  simDurationS: number
+  simCrashPctPerMin: number
+}
+
+export const SCALE_DEFAULTS: ScaleConfig = {
+  forestSizes: [1000, 3000, 10_000, 30_000, 100_000],
+  forestChurnOps: 2000,
+  simSizes: [100, 300, 1000, 3000],
+  maxSimPeers: 3000,
+  simRampS: 30,
+  simDurationS: 60,
+  simCrashPctPerMin: 5,
+}
+
+export interface ForestPoint {
+  peers: number
+  log2N: number
+  /** 2·log_f N: the issue's bound on tree height. */
+  twoLogFN: number
+  /** Height of each tree (edges from the source) after the joins and the churn. */
+  heights: number[]
+  heightMax: number
+  /** RPCs + walk hops + UPDATEs per operation: the count the overlay reports as joinMessages. */
+  messagesPerJoin: number
+  messagesPerLeave: number
+  fallbacksPerLeave: number
+  churnOps: number
+}
+
+/**
+ * The registry exactly as the overlay runs it (random contact, the paper's cases, UPDATE fan-out)
+ * without the network: N joins, then delete+join pairs. This is how 10^5 peers fit in the preset.
+ */
+export function measureForest(peers: number, churnOps: number, seed: number): ForestPoint {
+  const rng = createRng(seed, SALT_FOREST + peers)
+  const registry = new Registry(F, 0, rng)
+  const ids: number[] = []
+  let joinWork = 0
+  for (let i = 1; i <= peers; i++) {
+    const r = registry.join(i)
+    joinWork += r.cost!.rpcs + r.cost!.walkHops + r.updates.length
+    ids.push(i)
+  }
+  const ops = Math.min(churnOps, Math.floor(peers / 2))
+  let leaveWork = 0
+  let fallbacks = 0
+  let next = peers + 1
+  for (let k = 0; k < ops; k++) {
+    const at = rng.int(ids.length)
+    const victim = ids[at]!
+    ids[at] = ids[ids.length - 1]!
+    ids.pop()
+    const r = registry.delete(victim, victim)
+    leaveWork += r.cost!.rpcs + r.cost!.walkHops + r.updates.length
+    fallbacks += r.cost!.fallbacks
+    registry.join(next)
+    ids.push(next++)
+  }
+  const heights = treeHeights(registry.forest)
+  return {
+    peers,
+    log2N: Math.log2(peers),
+    twoLogFN: (2 * Math.log(peers)) / Math.log(F),
+    heights,
+    heightMax: Math.max(...heights),
+    messagesPerJoin: joinWork / peers,
+    messagesPerLeave: ops === 0 ? 0 : leaveWork / ops,
+    fallbacksPerLeave: ops === 0 ? 0 : fallbacks / ops,
+    churnOps: ops,
+  }
+}
+
+const SIM_CONTENDERS: readonly Contender[] = ['p2pcast', 'spreadit']
+
+function peersOf(run: RunOutcome): number {
+  return run.scenario.churn[0]?.maxPeers ?? 0
+}
+
+function simRow(run: RunOutcome) {
+  const p = run.metrics.protocol
+  return {
+    peers: peersOf(run),
+    ...comparisonRow(run),
+    messagesPerJoin: p.joinMessages?.mean ?? null,
+    messagesPerLeave: p.deleteMessages?.mean ?? null,
+    joins: p.joinMessages?.count ?? 0,
+    leaves: p.deleteMessages?.count ?? 0,
+  }
+}
+
+/**
+ * P2PCast at scale: tree height and control messages per join / leave vs N, from the forest model
+ * up to 10^5 peers and from full simulations (both overlays streaming) at the smaller sizes.
+ */
+export function p2pcastScalePreset(config: ScaleConfig = SCALE_DEFAULTS): Preset {
+  const sizesFor = (opts: PresetOptions) => ({
+    forest: opts.peers === undefined ? [...config.forestSizes] : [opts.peers],
+    sim:
+      opts.peers === undefined ? [...config.simSizes] : opts.peers <= config.maxSimPeers ? [opts.peers] : [],
+  })
+  return {
+    name: 'p2pcast-scale',
+    description: `P2PCast tree height and messages per join/leave vs N (forest model to ${Math.max(...config.forestSizes)} peers, simulated with SpreadIt to ${Math.max(...config.simSizes)}); --peers N picks one size`,
+
+    plan(opts: PresetOptions): PlannedRun[] {
+      const runs: PlannedRun[] = []
+      for (const peers of sizesFor(opts).sim)
+        for (const c of SIM_CONTENDERS)
+          runs.push({
+            label: `${c} N=${peers}`,
+            scenario: swarmScenario(
+              c,
+              {
+                peers,
+                durationS: config.simDurationS,
+                rampS: config.simRampS,
+                crashesPerMin: config.simCrashPctPerMin / 100,
+                seed: opts.seed,
+              },
+              'p2pcast-scale',
+            ),
+          })
+      return runs
+    },
+
+    async report(runs: readonly RunOutcome[], opts: PresetOptions): Promise<ExperimentReport> {
+      const forest = sizesFor(opts).forest.map((n) => measureForest(n, config.forestChurnOps, opts.seed))
+      const sim = runs.map(simRow)
+      const forestFacts = `forest model (registry only, no data path): N joins then min(${config.forestChurnOps}, N/2) leave+join pairs, f = ${F}, seed ${opts.seed}`
+      const first = runs[0]?.scenario
+      const simFacts = first
+        ? `simulated: ${runFacts(first, `${config.simRampS} s of joins`)}, ${config.simCrashPctPerMin} %/min crashes`
+        : 'no simulated sizes'
+
+      const heightPoints: Point[] = []
+      for (const p of forest) {
+        for (const [t, h] of p.heights.entries())
+          heightPoints.push({ x: p.log2N, y: h, series: `tree ${t} height (forest model)` })
+        heightPoints.push({ x: p.log2N, y: p.log2N, series: 'log2 N' })
+        heightPoints.push({ x: p.log2N, y: p.twoLogFN, series: `2·log_f N (f = ${F})` })
+      }
+      for (const r of sim)
+        heightPoints.push({
+          x: Math.log2(r.peers),
+          y: r.hopsMax,
+          series: `${r.overlay} max hops (simulated)`,
+        })
+
+      const messagePoints: Point[] = []
+      for (const p of forest) {
+        messagePoints.push({ x: p.log2N, y: p.messagesPerJoin, series: 'per join (forest model)' })
+        messagePoints.push({ x: p.log2N, y: p.messagesPerLeave, series: 'per leave (forest model)' })
+      }
+      for (const r of sim.filter((r) => r.overlay === 'p2pcast')) {
+        if (r.messagesPerJoin !== null)
+          messagePoints.push({ x: Math.log2(r.peers), y: r.messagesPerJoin, series: 'per join (simulated)' })
+        if (r.messagesPerLeave !== null)
+          messagePoints.push({
+            x: Math.log2(r.peers),
+            y: r.messagesPerLeave,
+            series: 'per leave (simulated)',
+          })
+      }
+
+      const figures = [
+        {
+          file: 'tree-height-vs-N.svg',
+          svg: await lineChart(
+            {
+              title: 'P2PCast tree height vs N, with SpreadIt depth',
+              subtitle: `${forestFacts}; ${simFacts}`,
+              xTitle: 'log2 N (N = peers)',
+              yTitle: 'height / max hops',
+            },
+            heightPoints,
+          ),
+        },
+        {
+          file: 'messages-per-op-vs-N.svg',
+          svg: await lineChart(
+            {
+              title: 'P2PCast control messages per join and per leave vs N',
+              subtitle: `${forestFacts}; ${simFacts}; messages = RPCs + walk hops + UPDATEs`,
+              xTitle: 'log2 N (N = peers)',
+              yTitle: 'messages per operation',
+            },
+            messagePoints,
+          ),
+        },
+      ]
+      if (sim.length > 0)
+        figures.push({
+          file: 'zero-upload-vs-N.svg',
+          svg: await barChart(
+            {
+              title: 'Viewers uploading nothing vs N',
+              subtitle: simFacts,
+              xTitle: 'N',
+              yTitle: 'fraction of viewers',
+            },
+            sim.map((r) => ({ category: String(r.peers), group: r.overlay, value: r.zeroUploadFraction })),
+          ),
+        })
+
+      const table = [
+        'forest model (f = 2, registry only):',
+        textTable(
+          ['N', 'heights', 'log2 N', '2·log_f N', 'msgs/join', 'msgs/leave', 'fallbacks/leave', 'churn ops'],
+          forest.map((p) => [
+            p.peers,
+            p.heights.join(','),
+            fmt(p.log2N, 1),
+            fmt(p.twoLogFN, 1),
+            fmt(p.messagesPerJoin, 2),
+            fmt(p.messagesPerLeave, 2),
+            fmt(p.fallbacksPerLeave, 2),
+            p.churnOps,
+          ]),
+        ),
+        '',
+        sim.length === 0 ? 'no simulated sizes' : `simulated (${simFacts}):`,
+        sim.length === 0
+          ? ''
+          : textTable(
+              [
+                'N',
+                'overlay',
+                'hops max',
+                'hops mean',
+                'cont mean',
+                'zero-up',
+                'msgs/join',
+                'msgs/leave',
+                'src up',
+              ],
+              sim.map((r) => [
+                r.peers,
+                r.overlay,
+                r.hopsMax,
+                fmt(r.hopsMean, 2),
+                fmt(r.continuityMean, 4),
+                fmt(r.zeroUploadFraction, 3),
+                r.messagesPerJoin === null ? '-' : fmt(r.messagesPerJoin, 2),
+                r.messagesPerLeave === null ? '-' : fmt(r.messagesPerLeave, 2),
+                `${r.sourceUploadRatio.toFixed(2)}x`,
+              ]),
+            ),
+      ].join('\n')
+      return {
+        analysis: {
+          forestModel: forest,
+          simulated: sim,
+          method: { forest: forestFacts, simulated: simFacts },
+        },
+        figures,
+        table,
+      }
+    },
+  }
+}
+
+export const p2pcastScale: Preset = p2pcastScalePreset()
