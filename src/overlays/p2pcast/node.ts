@@ -202,8 +202,9 @@ export class P2PCastNode implements Protocol<P2PCastMessage> {
     this.member = true
     for (let t = 0; t < this.f; t++) {
       if (this.parents[t] !== msg.parents[t]) {
-        // A parent silent for longer than a beat was being repaired, not moved by a join.
-        if (wasMember && now - this.lastHeard[t]! > this.params.heartbeatMs)
+        // A parent that missed two beats was being repaired, not moved by a join (a tree without
+        // chunks, parity off, hears its parent only once a beat).
+        if (wasMember && now - this.lastHeard[t]! > 2 * this.params.heartbeatMs)
           this.env.metric(METRIC.repairMs, now - this.lastHeard[t]!)
         this.lastHeard[t] = now
       }
