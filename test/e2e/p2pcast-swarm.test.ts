@@ -59,12 +59,17 @@ function cutOff(peers: readonly TestbedPeer[], victims: ReadonlySet<string>, t: 
   return lost
 }
 
-/** Greedy: relays whose crash, together with those chosen, leaves every survivor one stripe. */
+/**
+ * Greedy: relays whose crash, together with those chosen, leaves every survivor one stripe.
+ * Relays that cut the DATA stripe (tree 0) for the most viewers come first: a crash in the parity
+ * tree alone would pass without parity doing anything.
+ */
 function chooseVictims(peers: readonly TestbedPeer[], count: number): TestbedPeer[] {
   const chosen: TestbedPeer[] = []
+  const dataCut = new Map(peers.map((p) => [p.peerId, cutOff(peers, new Set([p.peerId]), 0).size]))
   const relays = [...peers]
     .filter((p) => stats(p).children.length > 0)
-    .sort((a, b) => stats(b).children.length - stats(a).children.length || a.index - b.index)
+    .sort((a, b) => dataCut.get(b.peerId)! - dataCut.get(a.peerId)! || a.index - b.index)
   for (const candidate of relays) {
     if (chosen.length === count) break
     const ids = new Set([...chosen, candidate].map((p) => p.peerId))
@@ -159,6 +164,13 @@ describe('p2pcast swarm over loopback: ffmpeg source, 14 viewers, f = 2 stripes 
     const survivors = peers.filter((p) => !victimIds.has(p.peerId))
     const orphans = survivors.filter((p) => stats(p).parents.some((id) => victimIds.has(id)))
     assert.ok(orphans.length >= VICTIMS, `only ${orphans.length} survivors had a crashed parent`)
+    // The crashes must cut the data stripe for some survivors, or parity is not what carries them.
+    const dataLost = cutOff(peers, victimIds, 0)
+    const survivorsWithoutData = survivors.filter((p) => dataLost.has(p.peerId)).length
+    assert.ok(
+      survivorsWithoutData >= 2,
+      `the crashes cut the data stripe for only ${survivorsWithoutData} survivors`,
+    )
 
     const decodeSeconds = 14
     const decoding = Promise.all(survivors.map((p) => decodeLive(p.viewer!.playerUrl, decodeSeconds, 50_000)))
