@@ -1,0 +1,139 @@
+import assert from 'node:assert/strict'
+import { test } from 'node:test'
+import { runExperiment } from '../../src/experiment/experiment.ts'
+import { findPreset } from '../../src/experiment/presets/index.ts'
+import { p2pcastChurnPreset } from '../../src/experiment/presets/p2pcast-churn.ts'
+import { p2pcastFairnessPreset } from '../../src/experiment/presets/p2pcast-fairness.ts'
+import { p2pcastScalePreset } from '../../src/experiment/presets/p2pcast-scale.ts'
+import type { Preset } from '../../src/experiment/presets/preset.ts'
+
+// Tiny versions of the three presets (the report code is the real one); each runs twice and the
+// two results.json and plots must match byte for byte.
+async function twice(preset: Preset, seed: number) {
+  const a = await runExperiment(preset, { seed })
+  const b = await runExperiment(preset, { seed })
+  assert.equal(a.resultsJson, b.resultsJson, `${preset.name}: results.json differs between two runs`)
+  assert.deepEqual(
+    a.figures.map((f) => f.svg),
+    b.figures.map((f) => f.svg),
+    `${preset.name}: plots differ between two runs`,
+  )
+  for (const f of a.figures) assert.match(f.svg, /seed \d+/, `${f.file} says its seed`)
+  return { ...a, parsed: JSON.parse(a.resultsJson) }
+}
+
+test('the three p2pcast presets are registered', () => {
+  for (const name of ['p2pcast-scale', 'p2pcast-churn', 'p2pcast-fairness']) assert.ok(findPreset(name), name)
+})
+
+test('p2pcast-scale: tree height grows like log N and stays near 2·log_f N; join cost is flat', async () => {
+  const preset = p2pcastScalePreset({
+    forestSizes: [64, 1024, 16_384],
+    forestChurnOps: 500,
+    simSizes: [30],
+    maxSimPeers: 30,
+    simRampS: 10,
+    simDurationS: 25,
+    simCrashPctPerMin: 10,
+  })
+  const { parsed, figures } = await twice(preset, 4)
+  const forest = parsed.analysis.forestModel as {
+    peers: number
+    log2N: number
+    twoLogFN: number
+    heightMax: number
+    messagesPerJoin: number
+    messagesPerLeave: number
+  }[]
+  assert.deepEqual(
+    forest.map((p) => p.peers),
+    [64, 1024, 16_384],
+  )
+  for (const p of forest) {
+    assert.ok(p.heightMax >= p.log2N, `N=${p.peers}: height ${p.heightMax} below log2 N`)
+    assert.ok(
+      p.heightMax <= 1.5 * p.twoLogFN,
+      `N=${p.peers}: height ${p.heightMax} vs 2·log_f N ${p.twoLogFN}`,
+    )
+  }
+  // 256× more peers: a logarithmic height grows by far less than 256× (here log2 grows 6 → 14).
+  assert.ok(forest[2]!.heightMax > forest[0]!.heightMax)
+  assert.ok(forest[2]!.heightMax < 4 * forest[0]!.heightMax)
+  assert.ok(forest[2]!.messagesPerJoin < 2 * forest[0]!.messagesPerJoin, 'messages per join stay flat')
+  const sim = parsed.analysis.simulated as { overlay: string; zeroUploadFraction: number }[]
+  assert.deepEqual(sim.map((r) => r.overlay).sort(), ['p2pcast', 'spreadit'])
+  assert.equal(sim.find((r) => r.overlay === 'p2pcast')!.zeroUploadFraction, 0)
+  assert.ok(sim.find((r) => r.overlay === 'spreadit')!.zeroUploadFraction > 0.3)
+  assert.deepEqual(
+    figures.map((f) => f.file),
+    ['tree-height-vs-N.svg', 'messages-per-op-vs-N.svg', 'zero-upload-vs-N.svg'],
+  )
+  assert.ok(figures[0]!.svg.includes('forest model'), 'the height plot says how it was measured')
+})
+
+test('p2pcast-scale --peers N beyond the simulated sizes runs the forest model only', () => {
+  const preset = p2pcastScalePreset({
+    forestSizes: [100],
+    forestChurnOps: 10,
+    simSizes: [30],
+    maxSimPeers: 30,
+    simRampS: 10,
+    simDurationS: 20,
+    simCrashPctPerMin: 0,
+  })
+  assert.equal(preset.plan({ seed: 1, peers: 100_000 }).length, 0)
+  assert.equal(preset.plan({ seed: 1, peers: 30 }).length, 2)
+})
+
+test('p2pcast-churn: parity keeps continuity whole where SpreadIt and parity-less P2PCast lose chunks', async () => {
+  const preset = p2pcastChurnPreset({ peers: 100, crashRatesPctPerMin: [0, 20], rampS: 15, durationS: 60 })
+  const { parsed, figures } = await twice(preset, 3)
+  type Row = {
+    crashRatePctPerMin: number
+    overlay: string
+    continuityMean: number
+    viewersWithLoss: number
+    crashes: number
+    repairs: number
+  }
+  const rows = parsed.analysis.comparison as Row[]
+  const at = (rate: number, overlay: string) =>
+    rows.find((r) => r.crashRatePctPerMin === rate && r.overlay === overlay)!
+  assert.equal(rows.length, 6)
+  assert.equal(at(0, 'p2pcast').continuityMean, 1)
+  assert.equal(at(0, 'spreadit').continuityMean, 1)
+  assert.ok(at(20, 'p2pcast').crashes > 0)
+  assert.ok(at(20, 'spreadit').viewersWithLoss > 0, 'spreadit loses chunks under these crashes')
+  assert.ok(at(20, 'p2pcast-noparity').viewersWithLoss > 0, 'without parity a cut stripe is lost')
+  assert.ok(
+    at(20, 'p2pcast').continuityMean > at(20, 'spreadit').continuityMean,
+    `p2pcast ${at(20, 'p2pcast').continuityMean} vs spreadit ${at(20, 'spreadit').continuityMean}`,
+  )
+  assert.ok(at(20, 'p2pcast').continuityMean > at(20, 'p2pcast-noparity').continuityMean)
+  assert.ok(at(20, 'p2pcast').repairs > 0, 'repair times were measured')
+  assert.equal(figures.length, 4)
+})
+
+test('p2pcast-fairness: every P2PCast viewer uploads what it downloads; most SpreadIt leaves upload nothing', async () => {
+  const preset = p2pcastFairnessPreset({ peers: 60, rampS: 15, durationS: 60 })
+  const { parsed } = await twice(preset, 5)
+  type Row = {
+    overlay: string
+    viewersMeasured: number
+    ratioMin: number
+    ratioMax: number
+    fractionWithinTolerance: number
+    zeroUploadFraction: number
+    sourceUploadRatio: number
+  }
+  const rows = parsed.analysis.comparison as Row[]
+  const p2p = rows.find((r) => r.overlay === 'p2pcast')!
+  const spreadit = rows.find((r) => r.overlay === 'spreadit')!
+  assert.equal(p2p.viewersMeasured, 60)
+  assert.equal(p2p.fractionWithinTolerance, 1, `ratios ${p2p.ratioMin}..${p2p.ratioMax}`)
+  assert.ok(p2p.ratioMin >= 0.95 && p2p.ratioMax <= 1.05)
+  assert.equal(p2p.zeroUploadFraction, 0)
+  assert.ok(spreadit.zeroUploadFraction > 0.4, `spreadit zero-upload ${spreadit.zeroUploadFraction}`)
+  // f = 2: the source sends the data stripe and its parity copy, 2× the stream rate.
+  assert.ok(Math.abs(p2p.sourceUploadRatio - 2) < 0.1, `source upload ${p2p.sourceUploadRatio}`)
+})
