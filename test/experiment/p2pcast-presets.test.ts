@@ -33,7 +33,8 @@ test('p2pcast-scale: tree height grows like log N and stays near 2·log_f N; joi
     simSizes: [30],
     maxSimPeers: 30,
     simRampS: 10,
-    simDurationS: 25,
+    simJoinsPerS: 50,
+    simTailS: 15,
     simCrashPctPerMin: 10,
   })
   const { parsed, figures } = await twice(preset, 4)
@@ -78,7 +79,8 @@ test('p2pcast-scale --peers N beyond the simulated sizes runs the forest model o
     simSizes: [30],
     maxSimPeers: 30,
     simRampS: 10,
-    simDurationS: 20,
+    simJoinsPerS: 50,
+    simTailS: 10,
     simCrashPctPerMin: 0,
   })
   assert.equal(preset.plan({ seed: 1, peers: 100_000 }).length, 0)

@@ -3,7 +3,7 @@ import { Registry, treeHeights } from '../../overlays/p2pcast/index.ts'
 import { barChart, lineChart, type Point } from '../../report/charts.ts'
 import { textTable } from '../../report/table.ts'
 import type { RunOutcome } from '../run.ts'
-import { runFacts } from './facts.ts'
+import { streamFacts } from './facts.ts'
 import { type Contender, comparisonRow, fmt, swarmScenario } from './p2pcast-common.ts'
 import type { ExperimentReport, PlannedRun, Preset, PresetOptions } from './preset.ts'
 
@@ -20,18 +20,23 @@ export interface ScaleConfig {
   simSizes: readonly number[]
   /** Largest --peers N that is also simulated (above it only the forest model runs). */
   maxSimPeers: number
+  /** Joins arrive over max(simRampS, N / simJoinsPerS) seconds, then streaming goes on simTailS. */
   simRampS: number
-  simDurationS: number
+  simJoinsPerS: number
+  simTailS: number
   simCrashPctPerMin: number
 }
 
 export const SCALE_DEFAULTS: ScaleConfig = {
   forestSizes: [1000, 3000, 10_000, 30_000, 100_000],
   forestChurnOps: 2000,
-  simSizes: [100, 300, 1000, 3000],
-  maxSimPeers: 3000,
+  simSizes: [100, 300, 1000, 3000, 10_000],
+  maxSimPeers: 10_000,
   simRampS: 30,
-  simDurationS: 60,
+  // The registry lives on the source: 10^4 joins in 30 s (333/s) fill its 1.5 Mbit/s uplink with
+  // UPDATEs, chunks queue behind them and the forest falls apart. 50 joins/s it keeps up with.
+  simJoinsPerS: 50,
+  simTailS: 30,
   simCrashPctPerMin: 5,
 }
 
@@ -40,7 +45,9 @@ export interface ForestPoint {
   log2N: number
   /** 2·log_f N: the issue's bound on tree height. */
   twoLogFN: number
-  /** Height of each tree (edges from the source) after the joins and the churn. */
+  /** Height of each tree (edges from the source) after the N joins, before any leave. */
+  heightsAfterJoins: number[]
+  /** Height of each tree after the joins and the churn. */
   heights: number[]
   heightMax: number
   /** RPCs + walk hops + UPDATEs per operation: the count the overlay reports as joinMessages. */
@@ -64,6 +71,7 @@ export function measureForest(peers: number, churnOps: number, seed: number): Fo
     joinWork += r.cost!.rpcs + r.cost!.walkHops + r.updates.length
     ids.push(i)
   }
+  const heightsAfterJoins = treeHeights(registry.forest)
   const ops = Math.min(churnOps, Math.floor(peers / 2))
   let leaveWork = 0
   let fallbacks = 0
@@ -84,6 +92,7 @@ export function measureForest(peers: number, churnOps: number, seed: number): Fo
     peers,
     log2N: Math.log2(peers),
     twoLogFN: (2 * Math.log(peers)) / Math.log(F),
+    heightsAfterJoins,
     heights,
     heightMax: Math.max(...heights),
     messagesPerJoin: joinWork / peers,
@@ -127,7 +136,8 @@ export function p2pcastScalePreset(config: ScaleConfig = SCALE_DEFAULTS): Preset
 
     plan(opts: PresetOptions): PlannedRun[] {
       const runs: PlannedRun[] = []
-      for (const peers of sizesFor(opts).sim)
+      for (const peers of sizesFor(opts).sim) {
+        const rampS = Math.max(config.simRampS, Math.ceil(peers / config.simJoinsPerS))
         for (const c of SIM_CONTENDERS)
           runs.push({
             label: `${c} N=${peers}`,
@@ -135,14 +145,15 @@ export function p2pcastScalePreset(config: ScaleConfig = SCALE_DEFAULTS): Preset
               c,
               {
                 peers,
-                durationS: config.simDurationS,
-                rampS: config.simRampS,
+                durationS: rampS + config.simTailS,
+                rampS,
                 crashesPerMin: config.simCrashPctPerMin / 100,
                 seed: opts.seed,
               },
               'p2pcast-scale',
             ),
           })
+      }
       return runs
     },
 
@@ -152,13 +163,15 @@ export function p2pcastScalePreset(config: ScaleConfig = SCALE_DEFAULTS): Preset
       const forestFacts = `forest model (registry only, no data path): N joins then min(${config.forestChurnOps}, N/2) leave+join pairs, f = ${F}, seed ${opts.seed}`
       const first = runs[0]?.scenario
       const simFacts = first
-        ? `simulated: ${runFacts(first, `${config.simRampS} s of joins`)}, ${config.simCrashPctPerMin} %/min crashes`
+        ? `joins at ${config.simJoinsPerS}/s (at least ${config.simRampS} s) then ${config.simTailS} s more, ${config.simCrashPctPerMin} %/min crashes, ${streamFacts(first)}, ${first.underlay.kind} underlay, seed ${first.seed}`
         : 'no simulated sizes'
 
       const heightPoints: Point[] = []
       for (const p of forest) {
         for (const [t, h] of p.heights.entries())
-          heightPoints.push({ x: p.log2N, y: h, series: `tree ${t} height (forest model)` })
+          heightPoints.push({ x: p.log2N, y: h, series: `tree ${t} height after churn (forest model)` })
+        const afterJoins = Math.max(...p.heightsAfterJoins)
+        heightPoints.push({ x: p.log2N, y: afterJoins, series: 'max height after joins only (forest model)' })
         heightPoints.push({ x: p.log2N, y: p.log2N, series: 'log2 N' })
         heightPoints.push({ x: p.log2N, y: p.twoLogFN, series: `2·log_f N (f = ${F})` })
       }
@@ -191,7 +204,7 @@ export function p2pcastScalePreset(config: ScaleConfig = SCALE_DEFAULTS): Preset
           svg: await lineChart(
             {
               title: 'P2PCast tree height vs N, with SpreadIt depth',
-              subtitle: `${forestFacts}; ${simFacts}`,
+              subtitle: `${forestFacts}; simulated: ${simFacts}`,
               xTitle: 'log2 N (N = peers)',
               yTitle: 'height / max hops',
             },
@@ -203,7 +216,7 @@ export function p2pcastScalePreset(config: ScaleConfig = SCALE_DEFAULTS): Preset
           svg: await lineChart(
             {
               title: 'P2PCast control messages per join and per leave vs N',
-              subtitle: `${forestFacts}; ${simFacts}; messages = RPCs + walk hops + UPDATEs`,
+              subtitle: `${forestFacts}; simulated: ${simFacts}; messages = RPCs + walk hops + UPDATEs`,
               xTitle: 'log2 N (N = peers)',
               yTitle: 'messages per operation',
             },
@@ -228,9 +241,20 @@ export function p2pcastScalePreset(config: ScaleConfig = SCALE_DEFAULTS): Preset
       const table = [
         'forest model (f = 2, registry only):',
         textTable(
-          ['N', 'heights', 'log2 N', '2·log_f N', 'msgs/join', 'msgs/leave', 'fallbacks/leave', 'churn ops'],
+          [
+            'N',
+            'heights joins',
+            'heights churn',
+            'log2 N',
+            '2·log_f N',
+            'msgs/join',
+            'msgs/leave',
+            'fallbacks/leave',
+            'churn ops',
+          ],
           forest.map((p) => [
             p.peers,
+            p.heightsAfterJoins.join(','),
             p.heights.join(','),
             fmt(p.log2N, 1),
             fmt(p.twoLogFN, 1),
