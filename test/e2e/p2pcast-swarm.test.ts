@@ -6,7 +6,9 @@
 // Assertions are on counters and decoder output; waits are bounded conditions.
 import assert from 'node:assert/strict'
 import { after, before, describe, test } from 'node:test'
-import type { ViewerStats } from '../../src/app/viewer.ts'
+import { generateKeyPair } from '@libp2p/crypto/keys'
+import { Viewer, type ViewerStats } from '../../src/app/viewer.ts'
+import type { ViewerProblem } from '../../src/app/viewer-problems.ts'
 import {
   decodeLive,
   decodeLiveMany,
@@ -133,6 +135,8 @@ describe('p2pcast swarm over loopback: ffmpeg source, 14 viewers, f = 2 stripes 
       const host = p.viewer!.netHost.stats
       // Parity chunks are signed at the source (Env.sign): an unsigned parity would be rejected here.
       assert.equal(host.chunksRejected, 0, placeReport(p, new Set()))
+      // No --upload-kbps given: the viewer declares what the forest needs, so no warning.
+      assert.deepEqual(stats(p).problems, [])
       // Each viewer gets both stripes: at 4 chunks/s that is ~8 verified chunks a second.
       assert.ok(host.chunksVerified > 1.5 * stats(p).chunksPlayed, placeReport(p, new Set()))
     }
@@ -234,5 +238,26 @@ describe('p2pcast swarm over loopback: ffmpeg source, 14 viewers, f = 2 stripes 
         `${r.videoFrames} frames; ${placeReport(peer, victimIds)}`,
       )
     })
+  })
+
+  test('a viewer declaring less upload than the forest needs is warned once, naming both figures', async () => {
+    const problems: ViewerProblem[] = []
+    const viewer = await Viewer.start({
+      uri: bed!.uri,
+      httpPort: 0,
+      privateKey: await generateKeyPair('Ed25519'), // in memory: no key file in the home directory
+      uploadKbps: 300,
+      onProblem: (p) => problems.push(p),
+    })
+    try {
+      assert.deepEqual(
+        problems.map((p) => p.kind),
+        ['upload-below-need'],
+      )
+      assert.match(problems[0]!.message, /300 kbit\/s.*below the 800 kbit\/s/)
+      assert.deepEqual(viewer.stats().problems, [problems[0]!.message])
+    } finally {
+      await viewer.stop({ graceful: true })
+    }
   })
 })
