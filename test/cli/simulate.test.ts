@@ -66,7 +66,7 @@ test('bad input is one line on stderr and exit code 2', () => {
   assert.equal(unknown.stderr.trim().split('\n').length, 1)
   assert.match(
     unknown.stderr,
-    /unknown preset "no-such-preset" \(presets: spreadit-chain, spreadit-policies;/,
+    /unknown preset "no-such-preset" \(presets: spreadit-chain, spreadit-policies(, [a-z0-9-]+)*; or give a scenario file/,
   )
 
   const badPath = join(dir, 'bad.yaml')
