@@ -14,7 +14,7 @@ export interface ChurnConfig {
 }
 
 export const CHURN_DEFAULTS: ChurnConfig = {
-  peers: 500,
+  peers: 1000,
   crashRatesPctPerMin: [0, 2, 5, 10, 20],
   rampS: 60,
   durationS: 180,

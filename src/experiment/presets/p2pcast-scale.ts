@@ -169,32 +169,32 @@ export function p2pcastScalePreset(config: ScaleConfig = SCALE_DEFAULTS): Preset
       const heightPoints: Point[] = []
       for (const p of forest) {
         for (const [t, h] of p.heights.entries())
-          heightPoints.push({ x: p.log2N, y: h, series: `tree ${t} height after churn (forest model)` })
+          heightPoints.push({ x: p.log2N, y: h, series: `tree ${t}, churned` })
         const afterJoins = Math.max(...p.heightsAfterJoins)
-        heightPoints.push({ x: p.log2N, y: afterJoins, series: 'max height after joins only (forest model)' })
+        heightPoints.push({ x: p.log2N, y: afterJoins, series: 'joins only' })
         heightPoints.push({ x: p.log2N, y: p.log2N, series: 'log2 N' })
-        heightPoints.push({ x: p.log2N, y: p.twoLogFN, series: `2·log_f N (f = ${F})` })
+        heightPoints.push({ x: p.log2N, y: p.twoLogFN, series: '2·log_f N' })
       }
       for (const r of sim)
         heightPoints.push({
           x: Math.log2(r.peers),
           y: r.hopsMax,
-          series: `${r.overlay} max hops (simulated)`,
+          series: `${r.overlay} hops`,
         })
 
       const messagePoints: Point[] = []
       for (const p of forest) {
-        messagePoints.push({ x: p.log2N, y: p.messagesPerJoin, series: 'per join (forest model)' })
-        messagePoints.push({ x: p.log2N, y: p.messagesPerLeave, series: 'per leave (forest model)' })
+        messagePoints.push({ x: p.log2N, y: p.messagesPerJoin, series: 'join (model)' })
+        messagePoints.push({ x: p.log2N, y: p.messagesPerLeave, series: 'leave (model)' })
       }
       for (const r of sim.filter((r) => r.overlay === 'p2pcast')) {
         if (r.messagesPerJoin !== null)
-          messagePoints.push({ x: Math.log2(r.peers), y: r.messagesPerJoin, series: 'per join (simulated)' })
+          messagePoints.push({ x: Math.log2(r.peers), y: r.messagesPerJoin, series: 'join (sim)' })
         if (r.messagesPerLeave !== null)
           messagePoints.push({
             x: Math.log2(r.peers),
             y: r.messagesPerLeave,
-            series: 'per leave (simulated)',
+            series: 'leave (sim)',
           })
       }
 
@@ -204,7 +204,7 @@ export function p2pcastScalePreset(config: ScaleConfig = SCALE_DEFAULTS): Preset
           svg: await lineChart(
             {
               title: 'P2PCast tree height vs N, with SpreadIt depth',
-              subtitle: `${forestFacts}; simulated: ${simFacts}`,
+              subtitle: `model heights (max over trees after the joins; each tree after churn): ${forestFacts}; hops = max hops of simulated chunks: ${simFacts}`,
               xTitle: 'log2 N (N = peers)',
               yTitle: 'height / max hops',
             },
@@ -216,7 +216,7 @@ export function p2pcastScalePreset(config: ScaleConfig = SCALE_DEFAULTS): Preset
           svg: await lineChart(
             {
               title: 'P2PCast control messages per join and per leave vs N',
-              subtitle: `${forestFacts}; simulated: ${simFacts}; messages = RPCs + walk hops + UPDATEs`,
+              subtitle: `messages = RPCs + walk hops + UPDATEs; model: ${forestFacts}; sim: ${simFacts}`,
               xTitle: 'log2 N (N = peers)',
               yTitle: 'messages per operation',
             },
