@@ -18,6 +18,20 @@ export interface MessageSpec<M extends Message> {
   sizeOf?(msg: M): number
 }
 
+/** Bytes of the frame header every message carries: [version u8][type code u8]. */
+export const FRAME_HEADER_BYTES = 2
+
+/** Spec of a message with no body (heartbeats, unsubscribes, ...): the header is the whole frame. */
+export function emptyMessageSpec<M extends Message>(code: number, type: M['type']): MessageSpec<M> {
+  return {
+    code,
+    maxBytes: FRAME_HEADER_BYTES,
+    encode() {},
+    decode: () => ({ type }) as M,
+    sizeOf: () => FRAME_HEADER_BYTES,
+  }
+}
+
 export type SpecTable<M extends Message> = { readonly [K in M['type']]: MessageSpec<Extract<M, { type: K }>> }
 
 /**

@@ -1,4 +1,4 @@
-import { MessageCodec, type MessageSpec } from '../../core/codec.ts'
+import { emptyMessageSpec, FRAME_HEADER_BYTES, MessageCodec, type MessageSpec } from '../../core/codec.ts'
 import { RemoteProtocolError } from '../../core/errors.ts'
 import { MAX_NODE_ID_BYTES, NODE_ID_WIRE_BYTES, type NodeId } from '../../core/ids.ts'
 import type { Reader, Writer } from '../../core/wire.ts'
@@ -137,21 +137,8 @@ export type P2PCastControl =
   | Relay
 export type P2PCastMessage = P2PCastControl | ChunkMessage
 
-const HEADER_BYTES = 2
+const HEADER_BYTES = FRAME_HEADER_BYTES
 const NODE_ID_MAX_WIRE = 2 + MAX_NODE_ID_BYTES
-
-function emptySpec<M extends Join | Heartbeat | Leaving | Joined>(
-  code: number,
-  type: M['type'],
-): MessageSpec<M> {
-  return {
-    code,
-    maxBytes: HEADER_BYTES,
-    encode() {},
-    decode: () => ({ type }) as M,
-    sizeOf: () => HEADER_BYTES,
-  }
-}
 
 function writeIds(w: Writer, ids: readonly NodeId[]): void {
   w.varint(ids.length)
@@ -203,7 +190,7 @@ function txEndSpec<T extends TxEnd['type']>(code: number, type: T): MessageSpec<
 
 export const p2pcastCodec = new MessageCodec<P2PCastMessage>('p2pcast', 1, {
   chunk: chunkMessageSpec(1),
-  join: emptySpec<Join>(2, 'join'),
+  join: emptyMessageSpec<Join>(2, 'join'),
   delete: {
     code: 3,
     maxBytes: HEADER_BYTES + NODE_ID_MAX_WIRE,
@@ -243,7 +230,7 @@ export const p2pcastCodec = new MessageCodec<P2PCastMessage>('p2pcast', 1, {
       6 +
       (m.parents.length + m.children.reduce((n, l) => n + l.length + 1, 0)) * NODE_ID_WIRE_BYTES,
   },
-  heartbeat: emptySpec<Heartbeat>(5, 'heartbeat'),
+  heartbeat: emptyMessageSpec<Heartbeat>(5, 'heartbeat'),
   contact: {
     code: 6,
     maxBytes: HEADER_BYTES + NODE_ID_MAX_WIRE,
@@ -292,8 +279,8 @@ export const p2pcastCodec = new MessageCodec<P2PCastMessage>('p2pcast', 1, {
   commit: txEndSpec(11, 'commit'),
   ack: txEndSpec(12, 'ack'),
   abort: txEndSpec(13, 'abort'),
-  leaving: emptySpec<Leaving>(14, 'leaving'),
-  joined: emptySpec<Joined>(15, 'joined'),
+  leaving: emptyMessageSpec<Leaving>(14, 'leaving'),
+  joined: emptyMessageSpec<Joined>(15, 'joined'),
   relay: {
     code: 16,
     maxBytes: HEADER_BYTES + NODE_ID_MAX_WIRE + PLACEMENT_MAX_BYTES,

@@ -1,4 +1,4 @@
-import { MessageCodec, type MessageSpec } from '../../core/codec.ts'
+import { emptyMessageSpec, FRAME_HEADER_BYTES, MessageCodec } from '../../core/codec.ts'
 import { RemoteProtocolError } from '../../core/errors.ts'
 import { MAX_NODE_ID_BYTES, NODE_ID_WIRE_BYTES, type NodeId } from '../../core/ids.ts'
 import { type Locator, MAX_LOCATOR_LENGTH } from '../../core/protocol.ts'
@@ -57,7 +57,7 @@ export type SpreadItControl = Subscribe | Accept | Redirect | Unsubscribe | Hear
 export type SpreadItMessage = SpreadItControl | ChunkMessage
 
 /** Frame header: version + type code. */
-const HEADER_BYTES = 2
+const HEADER_BYTES = FRAME_HEADER_BYTES
 const NODE_ID_MAX_WIRE = 2 + MAX_NODE_ID_BYTES
 /** Longest path a message may carry: the source plus maxDepth ancestors at the deepest. */
 export const MAX_PATH_IDS = MAX_DEPTH_LIMIT + 1
@@ -76,16 +76,6 @@ function writePath(w: Writer, path: readonly NodeId[]): void {
 }
 
 const pathBytes = (path: readonly NodeId[]) => HEADER_BYTES + 1 + path.length * NODE_ID_WIRE_BYTES
-
-function emptySpec<M extends Unsubscribe | Heartbeat>(code: number, type: M['type']): MessageSpec<M> {
-  return {
-    code,
-    maxBytes: HEADER_BYTES,
-    encode() {},
-    decode: () => ({ type }) as M,
-    sizeOf: () => HEADER_BYTES,
-  }
-}
 
 export const spreaditCodec = new MessageCodec<SpreadItMessage>('spreadit', 1, {
   chunk: chunkMessageSpec(1),
@@ -136,8 +126,8 @@ export const spreaditCodec = new MessageCodec<SpreadItMessage>('spreadit', 1, {
     },
     sizeOf: () => HEADER_BYTES + NODE_ID_WIRE_BYTES + 1,
   },
-  unsubscribe: emptySpec<Unsubscribe>(5, 'unsubscribe'),
-  heartbeat: emptySpec<Heartbeat>(6, 'heartbeat'),
+  unsubscribe: emptyMessageSpec<Unsubscribe>(5, 'unsubscribe'),
+  heartbeat: emptyMessageSpec<Heartbeat>(6, 'heartbeat'),
   path: {
     code: 7,
     maxBytes: HEADER_BYTES + 2 + MAX_PATH_IDS * NODE_ID_MAX_WIRE,
