@@ -2,9 +2,10 @@ import { LocalProtocolError } from '../../core/errors.ts'
 import type { NodeId } from '../../core/ids.ts'
 import type { Env, NodeContext, Protocol, TimerId, TopologyView } from '../../core/protocol.ts'
 import type { Chunk, ChunkMessage } from '../../stream/chunk.ts'
-import { ParityEncoder, parityStripe, StripeDecoder, stripeOf } from '../../stream/stripes.ts'
+import { ParityEncoder, StripeDecoder, stripeOf } from '../../stream/stripes.ts'
 import type { P2PCastMessage, Update } from './messages.ts'
 import type { P2PCastParams } from './params.ts'
+import { publishStriped } from './publish.ts'
 import { Registry, type RegistryResult, SPECIAL } from './registry.ts'
 
 export const TIMER_HEARTBEAT = 1
@@ -79,13 +80,9 @@ export class P2PCastNode implements Protocol<P2PCastMessage> {
 
   publish(_now: number, chunk: Chunk): void {
     if (!this.registry || !this.encoder) throw new LocalProtocolError('p2pcast: publish() called on a viewer')
-    this.sendToRoot(stripeOf(chunk, this.f), { type: 'chunk', chunk, hops: 1 })
-    const parity = this.encoder.push(chunk)
-    if (!parity || !this.params.parity) return
-    // On the net host every chunk a viewer accepts must carry the source's signature; the host
-    // signed the data chunk before publish, so the parity chunk made here is signed here.
-    const signed = this.env.sign ? this.env.sign(parity) : parity
-    this.sendToRoot(parityStripe(this.f), { type: 'chunk', chunk: signed, hops: 1 })
+    publishStriped(this.env, this.encoder, this.f, this.params.parity, chunk, (t, msg) =>
+      this.sendToRoot(t, msg),
+    )
   }
 
   private sendToRoot(t: number, msg: ChunkMessage): void {

@@ -3,7 +3,7 @@ import type { NodeId } from '../../core/ids.ts'
 import type { Env, NodeContext, Protocol, TimerId, TopologyView } from '../../core/protocol.ts'
 import { createRng } from '../../core/rng.ts'
 import type { Chunk, ChunkMessage } from '../../stream/chunk.ts'
-import { ParityEncoder, parityStripe, StripeDecoder, stripeOf } from '../../stream/stripes.ts'
+import { ParityEncoder, StripeDecoder, stripeOf } from '../../stream/stripes.ts'
 import { copyPlacement, Forest, MissingPlacement, type Placement } from './forest.ts'
 import {
   type P2PCastMessage,
@@ -15,6 +15,7 @@ import {
   type Vote,
 } from './messages.ts'
 import type { P2PCastParams } from './params.ts'
+import { publishStriped } from './publish.ts'
 import { SPECIAL } from './registry.ts'
 import { join, remove } from './transitions.ts'
 
@@ -183,12 +184,9 @@ export class P2PCastPeerNode implements Protocol<P2PCastMessage> {
 
   publish(_now: number, chunk: Chunk): void {
     if (!this.encoder) throw new LocalProtocolError('p2pcast: publish() called on a viewer')
-    this.sendToRoot(stripeOf(chunk, this.f), { type: 'chunk', chunk, hops: 1 })
-    const parity = this.encoder.push(chunk)
-    if (!parity || !this.params.parity) return
-    // Signed here like the data chunk was by the host (see node.ts).
-    const signed = this.env.sign ? this.env.sign(parity) : parity
-    this.sendToRoot(parityStripe(this.f), { type: 'chunk', chunk: signed, hops: 1 })
+    publishStriped(this.env, this.encoder, this.f, this.params.parity, chunk, (t, msg) =>
+      this.sendToRoot(t, msg),
+    )
   }
 
   private sendToRoot(t: number, msg: ChunkMessage): void {
