@@ -7,6 +7,7 @@ import type { LinkProfile } from '../net/link-emulation.ts'
 import { parseStreamUri, type StreamUri } from '../net/stream-uri.ts'
 import type { Chunk } from '../stream/chunk.ts'
 import { PlayoutBuffer, playoutConfig } from '../stream/playout.ts'
+import type { QoeSnapshot } from '../stream/qoe.ts'
 import { chooseOverlay } from './overlay-choice.ts'
 import { registerQoeGauges } from './qoe-gauges.ts'
 import { uploadNeed, uploadShortfall } from './upload-need.ts'
@@ -39,7 +40,20 @@ export interface ViewerOptions {
   onProblem?: (problem: ViewerProblem) => void
 }
 
-export interface ViewerStats {
+/** The playout figures a viewer reports, as the stream layer defines them (src/stream/qoe.ts). */
+type ViewerQoe = Pick<
+  QoeSnapshot,
+  | 'startupDelayMs'
+  | 'playoutLagMs'
+  | 'continuity'
+  | 'chunksDue'
+  | 'chunksPlayed'
+  | 'chunksMissing'
+  | 'chunksLate'
+  | 'duplicates'
+>
+
+export interface ViewerStats extends ViewerQoe {
   peerId: string
   streamId: string
   /** Whether the overlay has a working feed right now. */
@@ -48,14 +62,6 @@ export interface ViewerStats {
   children: string[]
   /** Overlay hops of the newest chunk received (its depth in a tree); null before any chunk. */
   hops: number | null
-  startupDelayMs: number | null
-  playoutLagMs: number | null
-  continuity: number | null
-  chunksDue: number
-  chunksPlayed: number
-  chunksMissing: number
-  chunksLate: number
-  duplicates: number
   bytesUp: number
   bytesDown: number
   /** Chunks whose source signature failed: dropped, never relayed or played. */
