@@ -52,8 +52,21 @@ export interface NodeContext {
   readonly streamKbps: number
   /** This node's upload capacity in kbit/s (Infinity when unknown/unlimited). */
   readonly uploadKbps: number
-  readonly role: 'source' | 'viewer'
+  /**
+   * 'server' is an infrastructure node that carries no stream of its own (an i3 rendezvous
+   * server); overlays without infrastructure never see it.
+   */
+  readonly role: NodeRole
+  /**
+   * Infrastructure servers this node knows (i3 rendezvous servers). End hosts: nearest first
+   * (the i3 paper assumes each host knows ids that map onto its closest server). Servers: every
+   * server of the deployment, itself included (a static Chord ring). Absent for overlays without
+   * infrastructure.
+   */
+  readonly servers?: readonly NodeId[]
 }
+
+export type NodeRole = 'source' | 'viewer' | 'server'
 
 /** A node's place in the overlay, for invariant checks, /stats and plots. */
 export interface TopologyView {
