@@ -4,7 +4,7 @@ import fc from 'fast-check'
 import { isRemoteProtocolError } from '../../src/core/errors.ts'
 import { Writer } from '../../src/core/wire.ts'
 import { type P2PCastMessage, p2pcastCodec } from '../../src/overlays/p2pcast/index.ts'
-import { TX_SPECIAL, TX_VALIDATE_ONLY } from '../../src/overlays/p2pcast/messages.ts'
+import { TX_SPECIAL } from '../../src/overlays/p2pcast/messages.ts'
 
 const peer = (i: number) => `12D3KooW${String(i).padStart(44, 'x')}`
 
@@ -17,10 +17,10 @@ test('every control message round-trips', () => {
     { type: 'update', member: false, version: 9, parents: [], children: [] },
     { type: 'heartbeat' },
     { type: 'contact', node: 'p2pcast:special' },
-    { type: 'read', tx: 12, flags: TX_SPECIAL },
+    { type: 'search', tx: 12, flags: TX_SPECIAL },
     { type: 'state', tx: 12, flags: 0, ...place },
     { type: 'state', tx: 1, flags: 0, version: 0, parents: [], children: [[5], [5]] },
-    { type: 'prepare', tx: 3, flags: TX_VALIDATE_ONLY, ...place },
+    { type: 'hold', tx: 3, flags: 0, version: 7 },
     { type: 'vote', tx: 3, flags: 0, ok: true },
     { type: 'commit', tx: 3, flags: TX_SPECIAL },
     { type: 'ack', tx: 3, flags: 0 },

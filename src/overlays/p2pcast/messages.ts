@@ -46,15 +46,17 @@ export interface Contact {
 
 /** Flags on transaction messages: the message is about the special node (kept by the source). */
 export const TX_SPECIAL = 1
-/** PREPARE without a new placement: only check the version the operation read and hold it. */
-export const TX_VALIDATE_ONLY = 2
+/** Largest walk TTL on the wire (params bound it lower). */
+export const MAX_WALK_TTL = 64
 
 /**
- * Peer mode, SEARCH/READ: "send me your place in the forest" (a walk step reads a child list).
- * Answered with `state`.
+ * SEARCH (§7: "to obtain the child of a node in a particular stripe"): a walk step of a join (the
+ * §4.2 random walk) or any read of a neighbour's place by the peer running an operation. Answered
+ * with `state` (the whole place: children in every stripe, parents, version). `tx = 0` asks a parent
+ * for its place outside any operation (its UPDATE was lost).
  */
-export interface Read {
-  readonly type: 'read'
+export interface Search {
+  readonly type: 'search'
   readonly tx: number
   readonly flags: number
 }
@@ -73,14 +75,54 @@ export interface State extends PlacementFields {
 }
 
 /**
- * Peer mode: the operation's coordinator proposes a node's new place (TAKEON, SUBSTITUTE,
- * REPLACE, DIRECT all end up as a new place for the nodes they touch), valid if the node is
- * still at `version`. Answered with `vote`; then `commit` (answered with `ack`) or `abort`.
+ * The paper's state-changing RPCs (§7). In peer mode the peer running an operation sends each node
+ * it changes one of these, named after the role the change plays in the paper, carrying the node's
+ * new place and the version it was computed from; the node votes (`vote`), then `commit` (answered
+ * with `ack`) or `abort` applies or drops it, so an operation lands on all its nodes or on none.
+ * - TAKEON "to take another peer as a child": the joiner takes the receiver on as its child
+ *   (§4.2 incomplete case: N adopts A and C; complete case: N takes A's place, adopting it).
+ * - SUBSTITUTE "to take the place of a child of some peer": the receiver gets the joiner as a child
+ *   in place of one it had (its old child C moves under N; Fig. 2a, 4a, 4b; the special node).
+ * - REPLACE "the node which makes us its child sheds off a random child" (§5): the receiver takes
+ *   a child of the deleted node or a directed node and sheds one (the bubble filler, each ripple
+ *   step, the final adoption by the deleted node's parent in the other stripe).
+ * - DIRECT "to direct a node to its would-be parent" (§5): the receiver only changes parent (a shed
+ *   child, directed one level down, or X's other child directed to the bubble filler).
  */
-export interface Prepare extends PlacementFields {
-  readonly type: 'prepare'
+export type RpcType = 'takeon' | 'substitute' | 'replace' | 'direct'
+export const RPC_TYPES: readonly RpcType[] = ['takeon', 'substitute', 'replace', 'direct']
+
+export interface PlacementRpc<T extends RpcType = RpcType> extends PlacementFields {
+  readonly type: T
   readonly tx: number
   readonly flags: number
+}
+export type TakeOn = PlacementRpc<'takeon'>
+export type Substitute = PlacementRpc<'substitute'>
+export type Replace = PlacementRpc<'replace'>
+export type Direct = PlacementRpc<'direct'>
+
+/**
+ * Ours, not the paper's: a node an operation read but does not change (a walk step, a neighbour
+ * whose version the result depends on) is asked to hold `version` until commit or abort, so a
+ * concurrent operation cannot change it underneath (the paper leaves concurrency open).
+ */
+export interface Hold {
+  readonly type: 'hold'
+  readonly tx: number
+  readonly flags: number
+  readonly version: number
+}
+
+/**
+ * Joining without the registry (`join: 'walk'`): a bounded random walk over parent/child links.
+ * Each holder forwards it to a random neighbour with `ttl - 1`; at 0 it answers `joiner` with
+ * `contact` naming itself (or the special node, when the walk reaches the source).
+ */
+export interface Walk {
+  readonly type: 'walk'
+  readonly joiner: NodeId
+  readonly ttl: number
 }
 
 export interface Vote {
@@ -125,9 +167,13 @@ export type P2PCastControl =
   | Update
   | Heartbeat
   | Contact
-  | Read
+  | Search
   | State
-  | Prepare
+  | TakeOn
+  | Substitute
+  | Replace
+  | Direct
+  | Hold
   | Vote
   | Commit
   | Ack
@@ -135,6 +181,7 @@ export type P2PCastControl =
   | Leaving
   | Joined
   | Relay
+  | Walk
 export type P2PCastMessage = P2PCastControl | ChunkMessage
 
 const HEADER_BYTES = FRAME_HEADER_BYTES
@@ -174,7 +221,7 @@ const placementSize = (m: PlacementFields) =>
 
 function readFlags(r: Reader): number {
   const flags = r.u8()
-  if (flags > (TX_SPECIAL | TX_VALIDATE_ONLY)) throw new RemoteProtocolError(`bad transaction flags ${flags}`)
+  if (flags > TX_SPECIAL) throw new RemoteProtocolError(`bad transaction flags ${flags}`)
   return flags
 }
 
@@ -185,6 +232,19 @@ function txEndSpec<T extends TxEnd['type']>(code: number, type: T): MessageSpec<
     encode: (w, m) => w.varint(m.tx).u8(m.flags),
     decode: (r) => ({ type, tx: r.varint(), flags: readFlags(r) }),
     sizeOf: () => HEADER_BYTES + 5,
+  }
+}
+
+function rpcSpec<T extends RpcType>(code: number, type: T): MessageSpec<PlacementRpc<T>> {
+  return {
+    code,
+    maxBytes: HEADER_BYTES + 10 + PLACEMENT_MAX_BYTES,
+    encode(w, m) {
+      w.varint(m.tx).u8(m.flags)
+      writePlacement(w, m)
+    },
+    decode: (r) => ({ type, tx: r.varint(), flags: readFlags(r), ...readPlacement(r) }),
+    sizeOf: (m) => placementSize(m) + 5,
   }
 }
 
@@ -238,11 +298,11 @@ export const p2pcastCodec = new MessageCodec<P2PCastMessage>('p2pcast', 1, {
     decode: (r) => ({ type: 'contact', node: r.nodeId() }),
     sizeOf: () => HEADER_BYTES + NODE_ID_WIRE_BYTES,
   },
-  read: {
+  search: {
     code: 7,
     maxBytes: HEADER_BYTES + 10,
     encode: (w, m) => w.varint(m.tx).u8(m.flags),
-    decode: (r) => ({ type: 'read', tx: r.varint(), flags: readFlags(r) }),
+    decode: (r) => ({ type: 'search', tx: r.varint(), flags: readFlags(r) }),
     sizeOf: () => HEADER_BYTES + 5,
   },
   state: {
@@ -255,15 +315,12 @@ export const p2pcastCodec = new MessageCodec<P2PCastMessage>('p2pcast', 1, {
     decode: (r) => ({ type: 'state', tx: r.varint(), flags: readFlags(r), ...readPlacement(r) }),
     sizeOf: (m) => placementSize(m) + 5,
   },
-  prepare: {
+  hold: {
     code: 9,
-    maxBytes: HEADER_BYTES + 10 + PLACEMENT_MAX_BYTES,
-    encode(w, m) {
-      w.varint(m.tx).u8(m.flags)
-      writePlacement(w, m)
-    },
-    decode: (r) => ({ type: 'prepare', tx: r.varint(), flags: readFlags(r), ...readPlacement(r) }),
-    sizeOf: (m) => placementSize(m) + 5,
+    maxBytes: HEADER_BYTES + 10 + 9,
+    encode: (w, m) => w.varint(m.tx).u8(m.flags).varint(m.version),
+    decode: (r) => ({ type: 'hold', tx: r.varint(), flags: readFlags(r), version: r.varint() }),
+    sizeOf: () => HEADER_BYTES + 9,
   },
   vote: {
     code: 10,
@@ -290,5 +347,21 @@ export const p2pcastCodec = new MessageCodec<P2PCastMessage>('p2pcast', 1, {
     },
     decode: (r) => ({ type: 'relay', node: r.nodeId(), ...readPlacement(r) }),
     sizeOf: (m) => placementSize(m) + NODE_ID_WIRE_BYTES,
+  },
+  takeon: rpcSpec(17, 'takeon'),
+  substitute: rpcSpec(18, 'substitute'),
+  replace: rpcSpec(19, 'replace'),
+  direct: rpcSpec(20, 'direct'),
+  walk: {
+    code: 21,
+    maxBytes: HEADER_BYTES + NODE_ID_MAX_WIRE + 1,
+    encode: (w, m) => w.nodeId(m.joiner).u8(m.ttl),
+    decode(r) {
+      const joiner = r.nodeId()
+      const ttl = r.u8()
+      if (ttl > MAX_WALK_TTL) throw new RemoteProtocolError(`walk: ttl ${ttl} > ${MAX_WALK_TTL}`)
+      return { type: 'walk', joiner, ttl }
+    },
+    sizeOf: () => HEADER_BYTES + NODE_ID_WIRE_BYTES + 1,
   },
 })

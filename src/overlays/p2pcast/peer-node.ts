@@ -5,16 +5,9 @@ import { createRng } from '../../core/rng.ts'
 import type { Chunk, ChunkMessage } from '../../stream/chunk.ts'
 import { ParityEncoder, StripeDecoder, stripeOf } from '../../stream/stripes.ts'
 import { copyPlacement, Forest, MissingPlacement, type Placement } from './forest.ts'
-import {
-  type P2PCastMessage,
-  type PlacementFields,
-  type Prepare,
-  type State,
-  TX_SPECIAL,
-  TX_VALIDATE_ONLY,
-  type Vote,
-} from './messages.ts'
+import { type P2PCastMessage, type PlacementFields, type State, TX_SPECIAL, type Vote } from './messages.ts'
 import type { P2PCastParams } from './params.ts'
+import { rpcOfChange } from './peer/rpc-kind.ts'
 import { publishStriped } from './publish.ts'
 import { SPECIAL } from './registry.ts'
 import { join, remove } from './transitions.ts'
@@ -274,14 +267,20 @@ export class P2PCastPeerNode implements Protocol<P2PCastMessage> {
           this.startTx(now, 'join', msg.node, false)
         }
         return
-      case 'read':
-        this.onRead(from, msg.tx, msg.flags)
+      case 'search':
+        this.onSearch(from, msg.tx, msg.flags)
         return
       case 'state':
         this.onState(now, from, msg)
         return
-      case 'prepare':
-        this.env.send(from, this.onPrepare(from, msg))
+      case 'takeon':
+      case 'substitute':
+      case 'replace':
+      case 'direct':
+        this.env.send(from, this.onPrepare(from, msg.tx, msg.flags, msg.version, fromFields(this.f, msg)))
+        return
+      case 'hold':
+        this.env.send(from, this.onPrepare(from, msg.tx, msg.flags, msg.version, null))
         return
       case 'vote':
         this.onVote(now, from, msg)
@@ -382,7 +381,7 @@ export class P2PCastPeerNode implements Protocol<P2PCastMessage> {
       if (p === undefined || p === this.ctx.source || p === this.env.self) continue
       if (now - this.lastHeard[t]! > this.livenessMs) this.want(p, false)
       // A parent whose place we lack (its UPDATE was lost): ask, while it can still answer.
-      else if (!this.parentPlaces.has(p)) this.env.send(p, { type: 'read', tx: PLACE_QUERY, flags: 0 })
+      else if (!this.parentPlaces.has(p)) this.env.send(p, { type: 'search', tx: PLACE_QUERY, flags: 0 })
     }
     // Periodic UPDATE so children's copy of our place heals after a lost message.
     if (++this.beats % UPDATE_REFRESH_BEATS === 0) {
@@ -468,7 +467,7 @@ export class P2PCastPeerNode implements Protocol<P2PCastMessage> {
       // "the children reattempt to connect, and if no response is obtained, the deletion
       // algorithm is started": probe the parent first.
       tx.phase = 'probe'
-      this.txSend(tx, target, { type: 'read', tx: tx.id, flags: 0 })
+      this.txSend(tx, target, { type: 'search', tx: tx.id, flags: 0 })
       tx.timer = this.env.setTimer(PROBE_MS, TIMER_TX)
       return
     }
@@ -509,7 +508,7 @@ export class P2PCastPeerNode implements Protocol<P2PCastMessage> {
         tx.phase = 'read'
         tx.waiting = new Set([err.id])
         if (!tx.prefetched.has(err.id)) {
-          this.txSend(tx, err.id, { type: 'read', tx: tx.id, flags: err.id === SPECIAL ? TX_SPECIAL : 0 })
+          this.txSend(tx, err.id, { type: 'search', tx: tx.id, flags: err.id === SPECIAL ? TX_SPECIAL : 0 })
         }
         tx.timer = this.cancel(tx.timer)
         tx.timer = this.env.setTimer(TX_REPLY_MS, TIMER_TX)
@@ -535,11 +534,19 @@ export class P2PCastPeerNode implements Protocol<P2PCastMessage> {
     for (const key of tx.participants) {
       const read = tx.reads.get(key)!
       const next = tx.writes.get(key)
-      const flags = (key === SPECIAL ? TX_SPECIAL : 0) | (next ? 0 : TX_VALIDATE_ONLY)
-      const place = next ?? emptyPlace(this.f)
-      const msg: Prepare = { type: 'prepare', tx: tx.id, flags, ...toFields(read.version, place) }
-      if (this.isLocal(key)) this.onVote(now, this.env.self, this.onPrepare(this.env.self, msg))
-      else this.txSend(tx, key, msg)
+      const flags = key === SPECIAL ? TX_SPECIAL : 0
+      if (this.isLocal(key)) {
+        this.onVote(
+          now,
+          this.env.self,
+          this.onPrepare(this.env.self, tx.id, flags, read.version, next ?? null),
+        )
+      } else if (next) {
+        const type = rpcOfChange(tx.kind, this.env.self, read.placement, next)
+        this.txSend(tx, key, { type, tx: tx.id, flags, ...toFields(read.version, next) })
+      } else {
+        this.txSend(tx, key, { type: 'hold', tx: tx.id, flags, version: read.version })
+      }
       if (this.tx !== tx || tx.phase !== 'prepare') return
     }
     tx.timer = this.cancel(tx.timer)
@@ -592,7 +599,7 @@ export class P2PCastPeerNode implements Protocol<P2PCastMessage> {
       if (id === this.ctx.source || tx.dead.has(id)) continue
       if (tx.prefetched.size >= PREFETCH_LIMIT) break
       tx.prefetched.add(id)
-      this.txSend(tx, id, { type: 'read', tx: tx.id, flags: id === SPECIAL ? TX_SPECIAL : 0 })
+      this.txSend(tx, id, { type: 'search', tx: tx.id, flags: id === SPECIAL ? TX_SPECIAL : 0 })
     }
     if (!tx.waiting.delete(key) || tx.waiting.size > 0) return
     tx.timer = this.cancel(tx.timer)
@@ -746,24 +753,28 @@ export class P2PCastPeerNode implements Protocol<P2PCastMessage> {
 
   // ---- transactions: the participant's side ----------------------------------------------------
 
-  private onRead(from: NodeId, tx: number, flags: number): void {
+  /** SEARCH: answer with our place (or the special node's, at the source). */
+  private onSearch(from: NodeId, tx: number, flags: number): void {
     const special = (flags & TX_SPECIAL) !== 0
     const v = special ? this.special : this.member ? this.own : null
     if (!v) return
     this.env.send(from, { type: 'state', tx, flags: flags & TX_SPECIAL, ...toFields(v.version, v.placement) })
   }
 
-  private onPrepare(from: NodeId, msg: Prepare): Vote {
-    const special = (msg.flags & TX_SPECIAL) !== 0
-    const no: Vote = { type: 'vote', tx: msg.tx, flags: msg.flags & TX_SPECIAL, ok: false }
+  /**
+   * TAKEON / SUBSTITUTE / REPLACE / DIRECT (with the new place) or HOLD (`next` null): vote yes
+   * only at the version the operation read and when not held for another operation.
+   */
+  private onPrepare(from: NodeId, tx: number, flags: number, version: number, next: Placement | null): Vote {
+    const special = (flags & TX_SPECIAL) !== 0
+    const no: Vote = { type: 'vote', tx, flags: flags & TX_SPECIAL, ok: false }
     const v = special ? this.special : this.member ? this.own : null
-    if (!v || msg.version !== v.version) return no
+    if (!v || version !== v.version) return no
     const lock = special ? this.lockSpecial : this.lockOwn
-    if (lock && !(lock.coord === from && lock.tx === msg.tx)) return no
+    if (lock && !(lock.coord === from && lock.tx === tx)) return no
     if (lock) this.env.cancelTimer(lock.timer)
-    const next = msg.flags & TX_VALIDATE_ONLY ? null : fromFields(this.f, msg)
     const timer = this.env.setTimer(LEASE_MS, special ? TIMER_LEASE_SPECIAL : TIMER_LEASE)
-    const held: Lock = { coord: from, tx: msg.tx, next, timer }
+    const held: Lock = { coord: from, tx, next, timer }
     if (special) this.lockSpecial = held
     else this.lockOwn = held
     return { ...no, ok: true }
