@@ -1,7 +1,15 @@
 import type { Message } from '../core/codec.ts'
 import { LocalProtocolError } from '../core/errors.ts'
 import type { NodeId } from '../core/ids.ts'
-import type { Locator, NodeContext, Overlay, Protocol, TimerId, TopologyView } from '../core/protocol.ts'
+import type {
+  Locator,
+  NodeContext,
+  NodeRole,
+  Overlay,
+  Protocol,
+  TimerId,
+  TopologyView,
+} from '../core/protocol.ts'
 import { createRng, type Rng } from '../core/rng.ts'
 import type { Chunk } from '../stream/chunk.ts'
 import { ChunkSource } from '../stream/chunk-source.ts'
@@ -72,6 +80,19 @@ export interface SimConfig<M extends Message, P> {
    * that compute routes on demand (transit-stub with routing 'dijkstra').
    */
   cacheLatencies?: boolean
+  /**
+   * Infrastructure servers (i3 rendezvous servers), node ids 1..count, created before any viewer.
+   * Every end host (the source too) is then placed on the LAN of a uniformly random server (the
+   * i3 paper's §6 setup: one server per stub LAN, LAN delay 0) and told that server as its nearest
+   * (NodeContext.servers). Servers get the list of every server. Servers are not viewers: they
+   * are left out of liveViewers() and liveViewerCount.
+   */
+  servers?: { readonly count: number; readonly link?: LinkSpec }
+  /**
+   * Per-message loss probability by sender and receiver (overrides lossRate), e.g. per-hop loss
+   * rates drawn per node as in the i3 paper's §6.3. Must be deterministic.
+   */
+  lossOf?: (from: NodeId, to: NodeId) => number
 }
 
 const EV_ACTION = 0
@@ -83,6 +104,12 @@ const EV_DELIVER_CONTROL = 5
 const EV_DELIVER_DATA = 6
 
 const SOURCE_ID = 0
+
+/** Where a new node attaches, and the servers it is told about. */
+interface Placement {
+  readonly host: number
+  readonly servers?: readonly NodeId[]
+}
 const PROGRESS_EVERY_EVENTS = 1 << 15
 
 /**
@@ -116,6 +143,8 @@ export class Simulation<M extends Message, P> implements EnvHost<M> {
   private nowMs = 0
   private processed = 0
   private liveViewersNow = 0
+  /** Server node ids (1..serverIds.length) and their underlay hosts. */
+  private readonly serverIds: readonly NodeId[]
 
   constructor(private readonly config: SimConfig<M, P>) {
     const rng = createRng(config.seed)
@@ -139,7 +168,27 @@ export class Simulation<M extends Message, P> implements EnvHost<M> {
     }
     this.queue = new EventQueue(4096, config.maxPendingEvents ?? 1 << 24)
     this.chunkSource = new ChunkSource(config.stream, 0)
-    this.addNode('source', config.sourceLink)
+    const serverCount = config.servers?.count ?? 0
+    if (!(Number.isInteger(serverCount) && serverCount >= 0)) {
+      throw new LocalProtocolError(`SimConfig.servers.count must be an integer >= 0, got ${serverCount}`)
+    }
+    this.serverIds = Array.from({ length: serverCount }, (_, i) => i + 1)
+    if (serverCount === 0) {
+      this.addNode('source', config.sourceLink)
+    } else {
+      // Server hosts first (the source sits on one of their LANs), node ids after the source.
+      const serverHosts = this.serverIds.map(() => underlay.addHost(this.underlayRng, 'viewer'))
+      const sourcePlace = this.nearRandomServer(serverHosts)
+      const started: number[] = [this.addNode('source', config.sourceLink, sourcePlace, false)]
+      const serverLink = config.servers?.link ?? { uploadKbps: Infinity, downloadKbps: Infinity }
+      for (const host of serverHosts) {
+        started.push(this.addNode('server', serverLink, { host, servers: this.serverIds }, false))
+      }
+      for (const id of started.slice(1).concat(started[0]!)) {
+        const protocol = this.protocols[id]!
+        this.guard(id, 'start', () => protocol.start(this.nowMs))
+      }
+    }
     this.queue.push(this.chunkSource.nextDueMs(), EV_PUBLISH, SOURCE_ID, 0, 0, undefined)
   }
 
@@ -158,7 +207,17 @@ export class Simulation<M extends Message, P> implements EnvHost<M> {
 
   /** A new viewer joins now: the node is created and its protocol started. */
   addViewer(link: LinkSpec): NodeId {
-    return this.addNode('viewer', link)
+    if (this.serverIds.length === 0) return this.addNode('viewer', link)
+    return this.addNode('viewer', link, this.nearRandomServer(this.serverIds.map((s) => this.hostOf(s))))
+  }
+
+  /** Infrastructure server ids (empty unless SimConfig.servers). */
+  get servers(): readonly NodeId[] {
+    return this.serverIds
+  }
+
+  isServer(id: NodeId): boolean {
+    return typeof id === 'number' && id >= 1 && id <= this.serverIds.length
   }
 
   /** Graceful leave: the protocol says goodbye, then the node is gone (its messages still fly). */
@@ -181,7 +240,7 @@ export class Simulation<M extends Message, P> implements EnvHost<M> {
   liveViewers(): NodeId[] {
     const out: NodeId[] = []
     const alive = this.nodes.alive
-    for (let id = 1; id < this.nodes.count; id++) if (alive[id] === 1) out.push(id)
+    for (let id = 1 + this.serverIds.length; id < this.nodes.count; id++) if (alive[id] === 1) out.push(id)
     return out
   }
 
@@ -305,7 +364,9 @@ export class Simulation<M extends Message, P> implements EnvHost<M> {
     rec[r + N_UPLINK_FREE_AT] = departs
     if (data) rec[r + N_DATA_UP_BYTES]! += bytes
     else rec[r + N_CONTROL_UP_BYTES]! += bytes
-    if (this.lossRate > 0 && this.lossRng.next() < this.lossRate) {
+    const lossOf = this.config.lossOf
+    const lossRate = lossOf === undefined ? this.lossRate : lossOf(from, to)
+    if (lossRate > 0 && this.lossRng.next() < lossRate) {
       rec[r + N_LOST]!++
       return
     }
@@ -355,14 +416,26 @@ export class Simulation<M extends Message, P> implements EnvHost<M> {
 
   // --- internals --------------------------------------------------------------------------------
 
-  private addNode(role: 'source' | 'viewer', link: LinkSpec): number {
+  /** A host on the LAN of a uniformly random server, and that server as its nearest. */
+  private nearRandomServer(serverHosts: readonly number[]): Placement {
+    const i = this.underlayRng.int(serverHosts.length)
+    const underlay = this.config.underlay
+    const near = serverHosts[i]!
+    const host = underlay.addHostNear
+      ? underlay.addHostNear(near)
+      : underlay.addHost(this.underlayRng, 'viewer')
+    return { host, servers: [this.serverIds[i]!] }
+  }
+
+  private addNode(role: NodeRole, link: LinkSpec, place?: Placement, startNow = true): number {
     for (const [field, v] of [
       ['uploadKbps', link.uploadKbps],
       ['downloadKbps', link.downloadKbps],
     ] as const) {
       if (!(v > 0)) throw new LocalProtocolError(`LinkSpec.${field} must be > 0 (or Infinity), got ${v}`)
     }
-    const host = this.config.underlay.addHost(this.underlayRng, role)
+    const host =
+      place?.host ?? this.config.underlay.addHost(this.underlayRng, role === 'source' ? 'source' : 'viewer')
     const id = this.nodes.add(this.nowMs, link.uploadKbps, link.downloadKbps, host)
     const env = new SimEnv<M>(this, id, createRng(this.nodeSeed, id))
     const ctx: NodeContext = {
@@ -370,20 +443,21 @@ export class Simulation<M extends Message, P> implements EnvHost<M> {
       streamKbps: this.config.stream.kbps,
       uploadKbps: link.uploadKbps,
       role,
+      ...(place?.servers ? { servers: place.servers } : {}),
     }
     this.playouts.push(new PlayoutBuffer(this.config.playout, this.nowMs))
     this.finalQoe.push(null)
     const protocol = this.config.overlay.createNode(env, ctx, this.config.params)
     this.protocols.push(protocol)
     if (role === 'viewer') this.liveViewersNow++
-    this.guard(id, 'start', () => protocol.start(this.nowMs))
+    if (startNow) this.guard(id, 'start', () => protocol.start(this.nowMs))
     return id
   }
 
   private remove(n: number, crashed: boolean): void {
     const t = this.nodes
     t.alive[n] = 0
-    if (n !== SOURCE_ID) this.liveViewersNow--
+    if (n !== SOURCE_ID && !this.isServer(n)) this.liveViewersNow--
     t.crashed[n] = crashed ? 1 : 0
     t.rec[n * NODE_RECORD + N_LEFT_AT] = this.nowMs
     this.finalQoe[n] = this.playouts[n]!.qoe.snapshot(this.nowMs)

@@ -69,6 +69,11 @@ class DelaySpace implements DelaySpaceUnderlay {
     return this.push(x, y)
   }
 
+  addHostNear(near: number): number {
+    this.check(near)
+    return this.push(this.xs[near]!, this.ys[near]!)
+  }
+
   position(h: number): readonly [number, number] {
     this.check(h)
     return [this.xs[h]!, this.ys[h]!]

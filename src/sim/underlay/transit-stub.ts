@@ -58,6 +58,10 @@ class TransitStubNetwork implements TransitStubUnderlay {
     return this.hostRouter.push(this.topology.stubBase + rng.int(stubRouters))
   }
 
+  addHostNear(near: number): number {
+    return this.hostRouter.push(this.hostRouter.get(near))
+  }
+
   attachHost(router: number): number {
     if (!(Number.isInteger(router) && router >= 0 && router < this.graph.routerCount)) {
       throw new RangeError(

@@ -11,6 +11,11 @@ export interface Underlay {
   /** Attach a new end host and return its index (0, 1, 2, ...). The source attaches first with role 'source'
    *  (the delay space puts it at the centre). */
   addHost(rng: Rng, role: 'source' | 'viewer'): number
+  /**
+   * Attach a new host at the same place as host `near` (same stub LAN; latency 0 between them),
+   * e.g. an i3 end host beside its server. Underlays without places may leave this out.
+   */
+  addHostNear?(near: number): number
   /** One-way latency in ms between two attached hosts (0 for a == b). Must be cheap: called for many messages. */
   latency(a: number, b: number): number
   /** Physical link ids along the route a -> b (for link stress); [] when the underlay has no links. */
