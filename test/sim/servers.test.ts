@@ -25,7 +25,15 @@ function recordingOverlay(): { overlay: Overlay<Probe, Record<string, never>>; c
 
 test('servers are nodes 1..count, know each other, and every end host sits on one server LAN', () => {
   const { overlay, contexts } = recordingOverlay()
-  const underlay = createTransitStub({ routers: 200 }, createRng(3))
+  const underlay = createTransitStub(
+    {
+      transitDomains: 2,
+      routersPerTransitDomain: 3,
+      stubDomainsPerTransitRouter: 2,
+      routersPerStubDomain: 4,
+    },
+    createRng(3),
+  )
   const sim = makeSim(overlay, {}, { underlay, servers: { count: 5 } })
   for (let i = 0; i < 20; i++) sim.addViewer(UNLIMITED)
   assert.deepEqual(sim.servers, [1, 2, 3, 4, 5])
