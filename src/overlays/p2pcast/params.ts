@@ -25,6 +25,15 @@ const schema = z
      * transactions over the peers they touch (see peer-node.ts).
      */
     mode: z.enum(['registry', 'peer']).default('registry'),
+    /**
+     * Peer mode: how a joiner finds "a random node already in the system" (§1.2). 'registry': ask
+     * the registry (§7). 'walk': no registry; a random walk of `walkTtl` steps over parent/child
+     * links from a known peer (the source, or a bootstrap peer on the net host) picks the contact.
+     */
+    join: z.enum(['registry', 'walk']).default('registry'),
+    walkTtl: z.number().int().min(1).max(64).default(12),
+    /** Peer mode: a node held for an operation lets the hold go after this long (coordinator dead). */
+    holdLeaseMs: z.number().min(100).max(600_000).default(6000),
     /** A node beats to its children this often; a parent silent for heartbeatMs * missLimit is dead. */
     heartbeatMs: z.number().min(10).max(60_000).default(1000),
     heartbeatMissLimit: z.number().int().min(1).max(100).default(3),
@@ -37,8 +46,19 @@ const schema = z
     parity: z.boolean().default(true),
     /** Parity groups a viewer's decoder holds (older ones are forgotten). */
     decoderGroups: z.number().int().min(1).max(4096).default(64),
+    /**
+     * Registry mode, make-before-break: after an UPDATE moves an edge, the old parent keeps feeding
+     * the child for this long and the child keeps accepting it (relaying each chunk once). Covers
+     * the spread in UPDATE arrival (source queue + latency) and the chunks in flight; it costs at
+     * most one extra stripe on the old parent's uplink for that long. 0 = break-before-make.
+     */
+    handoverGraceMs: z.number().min(0).max(10_000).default(1000),
   })
   .strict()
+  .refine((p) => p.join === 'registry' || p.mode === 'peer', {
+    message: "join 'walk' needs mode 'peer' (in mode 'registry' the registry holds the forest)",
+    path: ['join'],
+  })
 
 export type P2PCastParams = z.infer<typeof schema>
 

@@ -23,8 +23,6 @@ const TX_REPLY_MS = 1500
 const PROBE_MS = 600
 const COMMIT_RESEND_MS = 500
 const COMMIT_RESENDS = 6
-/** A prepared node waits this long for commit/abort before it lets the lock go. */
-const LEASE_MS = 6000
 const MAX_TX_ATTEMPTS = 12
 /** Deletions a node has queued (one per parent at most, plus slack). */
 const MAX_WANTED = 8
@@ -256,6 +254,9 @@ export class P2PCastPeerNode implements Protocol<P2PCastMessage> {
       case 'join':
         if (this.isSource) this.env.send(from, { type: 'contact', node: this.randomContact() })
         return
+      case 'walk':
+        this.onWalk(msg.joiner, msg.ttl)
+        return
       case 'joined':
         if (this.isSource) this.addMember(from)
         return
@@ -425,9 +426,16 @@ export class P2PCastPeerNode implements Protocol<P2PCastMessage> {
     this.nextTx()
   }
 
-  /** JOIN to the registry; a placeholder operation waits for the contact (and asks again). */
+  /**
+   * JOIN to the registry, or (join 'walk') a WALK from the source; a placeholder operation waits
+   * for the contact (and asks again).
+   */
   private askRegistry(): void {
-    this.env.send(this.ctx.source, { type: 'join' })
+    if (this.params.join === 'walk') {
+      this.env.send(this.ctx.source, { type: 'walk', joiner: this.env.self, ttl: this.params.walkTtl })
+    } else {
+      this.env.send(this.ctx.source, { type: 'join' })
+    }
     const waiting = this.newTx('join', this.ctx.source, false)
     waiting.phase = 'backoff'
     waiting.attempt = -1
@@ -717,13 +725,15 @@ export class P2PCastPeerNode implements Protocol<P2PCastMessage> {
   private finishTx(_now: number, tx: Tx, changed: boolean): void {
     tx.timer = this.cancel(tx.timer)
     this.env.metric(tx.kind === 'join' ? PEER_METRIC.joinMessages : PEER_METRIC.deleteMessages, tx.messages)
-    if (tx.kind === 'join') this.env.send(this.ctx.source, { type: 'joined' })
-    else {
+    if (tx.kind === 'join') {
+      if (this.params.join === 'registry') this.env.send(this.ctx.source, { type: 'joined' })
+    } else {
       for (const d of tx.dead) {
         this.suspected.delete(d)
         this.parentPlaces.delete(d)
         this.grandPlaces.delete(d)
-        if (changed) this.env.send(this.ctx.source, { type: 'delete', node: d })
+        if (changed && this.params.join === 'registry')
+          this.env.send(this.ctx.source, { type: 'delete', node: d })
       }
     }
     this.tx = null
@@ -773,7 +783,7 @@ export class P2PCastPeerNode implements Protocol<P2PCastMessage> {
     const lock = special ? this.lockSpecial : this.lockOwn
     if (lock && !(lock.coord === from && lock.tx === tx)) return no
     if (lock) this.env.cancelTimer(lock.timer)
-    const timer = this.env.setTimer(LEASE_MS, special ? TIMER_LEASE_SPECIAL : TIMER_LEASE)
+    const timer = this.env.setTimer(this.params.holdLeaseMs, special ? TIMER_LEASE_SPECIAL : TIMER_LEASE)
     const held: Lock = { coord: from, tx, next, timer }
     if (special) this.lockSpecial = held
     else this.lockOwn = held
@@ -874,6 +884,43 @@ export class P2PCastPeerNode implements Protocol<P2PCastMessage> {
     const known = this.grandPlaces.get(msg.node)
     if (known && known.version > msg.version) return
     this.grandPlaces.set(msg.node, { version: msg.version, placement: fromFields(this.f, msg) })
+  }
+
+  // ---- join without the registry: the random walk ---------------------------------------------
+
+  /**
+   * One step of a joiner's random walk over parent/child links: forward to a random neighbour, or
+   * at the end answer the joiner with ourselves as its contact. The source stands for the special
+   * node it keeps (a walk ending there answers SPECIAL, like the registry may) and its neighbours
+   * are the roots and the special node's parents. A node not (yet) in the forest sends the walk
+   * back to the source. Degrees are about 2f everywhere, so the walk's end is close to uniform
+   * after a few tree heights' worth of steps.
+   */
+  private onWalk(joiner: NodeId, ttl: number): void {
+    if (joiner === this.env.self) return
+    const me = this.isSource ? SPECIAL : this.env.self
+    if (!this.member) {
+      if (!this.isSource) this.env.send(this.ctx.source, { type: 'walk', joiner, ttl: Math.max(0, ttl - 1) })
+      return
+    }
+    const next = ttl > 0 ? this.walkNeighbours(joiner) : []
+    if (next.length === 0) {
+      this.env.send(joiner, { type: 'contact', node: me })
+      return
+    }
+    this.env.send(next[this.env.rng.int(next.length)]!, { type: 'walk', joiner, ttl: ttl - 1 })
+  }
+
+  private walkNeighbours(joiner: NodeId): NodeId[] {
+    const out = new Set<NodeId>()
+    const places = this.isSource ? [this.own.placement, this.special!.placement] : [this.own.placement]
+    for (const p of places) {
+      for (const id of [...p.parent, ...p.children.flat()]) {
+        if (id === undefined || id === SPECIAL || id === this.env.self || id === joiner) continue
+        out.add(id)
+      }
+    }
+    return [...out]
   }
 
   // ---- registry (source) -------------------------------------------------------------------------
