@@ -1,0 +1,118 @@
+import type { NodeId } from '../../core/ids.ts'
+import { linkStress } from '../../sim/underlay/link-stress.ts'
+import { treeDepths } from '../tree-depth.ts'
+import { I3WireTrace } from './chunk-trace.ts'
+import {
+  type LevelRow,
+  meanSd,
+  queriesByLevel,
+  type ReceiverDelay,
+  type StressStats,
+  type StretchStats,
+  stressStats,
+  stretchStats,
+} from './metrics.ts'
+import { buildI3Swarm, type I3Swarm, type I3SwarmOptions, runUntilJoined } from './swarm.ts'
+
+export interface TreeRunOptions extends Omit<I3SwarmOptions, 'onTransmit'> {
+  /** After everyone joined: let data flow and caches fill before tracing a chunk (default 5 s). */
+  settleMs?: number
+  /** A join still unfinished this long after the last arrival is given up on (default 120 s). */
+  maxJoinExtraMs?: number
+  onProgress?: (nowMs: number) => void
+}
+
+/** One i3 tree, built and measured: Fig. 11's and Table 2's quantities for one group size. */
+export interface TreeMeasurement {
+  receivers: number
+  joined: number
+  /** Joins still unfinished at the bound. */
+  neverJoined: number
+  /** Joined receivers that got no copy of the traced chunk. */
+  missedTracedChunk: number
+  tracedSeq: number | null
+  stretch: StretchStats
+  stress: StressStats
+  depth: { inTree: number; max: number; mean: number; sd: number }
+  levels: LevelRow[]
+  /** Simulated time when everyone had joined (or the bound), and at the end. */
+  joinedAtS: number
+  endS: number
+  events: number
+}
+
+/** Level of every live receiver whose parent chain reaches the source (source = 0). */
+export function levelsOf(swarm: I3Swarm): Map<NodeId, number> {
+  const { sim } = swarm
+  const isAlive = (id: NodeId) => sim.isAlive(id)
+  const topology = (id: NodeId) => sim.topology(id)
+  const out = new Map<NodeId, number>([[sim.sourceId, 0]])
+  for (const id of swarm.receivers) {
+    if (!sim.isAlive(id)) continue
+    // One receiver at a time: an i3 receiver has one parent, so each walk is its depth.
+    const d = treeDepths(sim.sourceId, [id], isAlive, topology)
+    if (d.inTree === 1) out.set(id, d.maxDepth)
+  }
+  return out
+}
+
+/**
+ * Build the swarm, let every receiver join, settle, then trace one chunk from the source to
+ * everyone: its per-receiver delay against IP unicast (stretch, RMD, RAD), the copies per
+ * physical link (stress), plus the tree's levels and the query messages each level processed.
+ */
+export function measureI3Tree(options: TreeRunOptions): TreeMeasurement {
+  const { settleMs = 5000, maxJoinExtraMs = 120_000, onProgress, ...swarmOptions } = options
+  const serverCount = swarmOptions.servers ?? 8192
+  const trace = new I3WireTrace((id) => typeof id === 'number' && id >= 1 && id <= serverCount)
+  const swarm = buildI3Swarm({ ...swarmOptions, onTransmit: trace.onTransmit })
+  const { sim, underlay } = swarm
+  const joinOutcome = runUntilJoined(swarm, {
+    maxExtraMs: maxJoinExtraMs,
+    ...(onProgress ? { onProgress } : {}),
+  })
+  sim.runUntil(sim.now + settleMs, onProgress)
+  trace.traceNextChunk(sim.now)
+  // The next chunk is cut within one period; then give it ample time to reach every leaf.
+  const periodMs = 1000 / swarm.stream.chunkRateHz
+  sim.runUntil(sim.now + periodMs + 10_000, onProgress)
+
+  const sourceHost = sim.hostOf(sim.sourceId)
+  const levels = levelsOf(swarm)
+  const delays: ReceiverDelay[] = []
+  let missed = 0
+  for (const id of swarm.receivers) {
+    if (!levels.has(id)) continue
+    const overlayMs = trace.delayAt(id)
+    if (overlayMs === null) {
+      missed++
+      continue
+    }
+    delays.push({ overlayMs, unicastMs: underlay.latency(sourceHost, sim.hostOf(id)) })
+  }
+  const hops: [number, number][] = trace.hopFrom.map((from, i) => [
+    sim.hostOf(from),
+    sim.hostOf(trace.hopTo[i]!),
+  ])
+  const receiverLevels = [...levels.entries()].filter(([id]) => id !== sim.sourceId).map(([, l]) => l)
+  const { mean, sd } = meanSd(receiverLevels)
+  return {
+    receivers: swarm.receivers.length,
+    joined: joinOutcome.joined,
+    neverJoined: joinOutcome.neverJoined,
+    missedTracedChunk: missed,
+    tracedSeq: trace.tracedSeq,
+    stretch: stretchStats(delays),
+    stress: stressStats(linkStress(underlay, hops)),
+    depth: {
+      inTree: receiverLevels.length,
+      max: receiverLevels.reduce((a, b) => Math.max(a, b), 0),
+      mean,
+      sd,
+    },
+    levels: queriesByLevel(levels, trace.queriesTo),
+    joinedAtS: joinOutcome.atMs / 1000,
+    endS: sim.now / 1000,
+    events: sim.eventsProcessed,
+  }
+}
