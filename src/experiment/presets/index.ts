@@ -1,3 +1,5 @@
+import { i3Depth } from './i3-depth.ts'
+import { i3Stretch } from './i3-stretch.ts'
 import { p2pcastChurn } from './p2pcast-churn.ts'
 import { p2pcastFairness } from './p2pcast-fairness.ts'
 import { p2pcastScale } from './p2pcast-scale.ts'
@@ -12,6 +14,8 @@ export const presets: readonly Preset[] = [
   p2pcastScale,
   p2pcastChurn,
   p2pcastFairness,
+  i3Stretch,
+  i3Depth,
 ]
 
 export function findPreset(name: string): Preset | undefined {
