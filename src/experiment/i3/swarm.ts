@@ -22,6 +22,14 @@ export const UNLIMITED_LINK: LinkSpec = Object.freeze({
   downloadKbps: Number.POSITIVE_INFINITY,
 })
 
+/** 8 + 8·3·5 = 128 routers: the paper's transit-stub shape in miniature, for tests and quick checks. */
+export const TINY_TRANSIT_STUB: Partial<TransitStubOptions> = Object.freeze({
+  transitDomains: 2,
+  routersPerTransitDomain: 4,
+  stubDomainsPerTransitRouter: 3,
+  routersPerStubDomain: 5,
+})
+
 /** Salt of the underlay's random stream (kept apart from the simulator's own seed use). */
 const SALT_UNDERLAY = 0x135
 
