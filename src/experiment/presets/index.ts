@@ -1,4 +1,6 @@
 import { i3Depth } from './i3-depth.ts'
+import { i3Refresh } from './i3-refresh.ts'
+import { i3Reliability } from './i3-reliability.ts'
 import { i3Stretch } from './i3-stretch.ts'
 import { p2pcastChurn } from './p2pcast-churn.ts'
 import { p2pcastFairness } from './p2pcast-fairness.ts'
@@ -16,6 +18,8 @@ export const presets: readonly Preset[] = [
   p2pcastFairness,
   i3Stretch,
   i3Depth,
+  i3Refresh,
+  i3Reliability,
 ]
 
 export function findPreset(name: string): Preset | undefined {

@@ -1,0 +1,102 @@
+import type { I3Message } from '../../overlays/i3/messages.ts'
+import type { I3Params } from '../../overlays/i3/params.ts'
+import type { I3ServerNode } from '../../overlays/i3/server/server-node.ts'
+import type { Simulation } from '../../sim/simulation.ts'
+import type { TransitStubOptions } from '../../sim/underlay/transit-stub-options.ts'
+import { type RefreshPeriod, type RefreshStats, refreshStats } from './refresh-metrics.ts'
+import { buildI3Swarm, runUntilJoined } from './swarm.ts'
+
+export type RefreshScheme = 'naive' | 'unif' | 'level'
+
+export interface RefreshRunSpec {
+  seed: number
+  receivers: number
+  scheme: RefreshScheme
+  servers: number
+  joinsPerS: number
+  /** After the last join, before measuring: every refresh timer has fired a few times. */
+  settleS: number
+  /** Measured periods, each of length T. */
+  periods: number
+  /** Other i3 parameters (T, k, D, ...); `refresh` is set from `scheme`. */
+  params: Record<string, unknown>
+  underlay?: Partial<TransitStubOptions>
+  onProgress?: (nowMs: number) => void
+}
+
+export interface RefreshPoint {
+  receivers: number
+  scheme: RefreshScheme
+  joined: number
+  neverJoined: number
+  triggerLifetimeMs: number
+  refreshLossFactor: number
+  /**
+   * Tree triggers: (x -> y) with an id target, the edges of the tree of triggers that a whole
+   * subtree refreshes (§4). Counts per period T.
+   */
+  tree: RefreshStats
+  /** Triggers with a host target (receivers' own, jset/fset and recovery memberships). */
+  hostTargets: RefreshStats
+  /** The tree figures per refresh period T/k (the timers' scale; Fig. 12 "per refresh period"). */
+  treePerRefreshPeriod: { mean: number; maxMean: number; maxMax: number }
+  measuredFromMs: number
+}
+
+function serverOf(sim: Simulation<I3Message, I3Params>, id: number | string): I3ServerNode {
+  return sim.protocol(id) as unknown as I3ServerNode
+}
+
+/**
+ * One Fig. 12 point: build the tree of `receivers` with one refresh scheme, let it settle, then
+ * for each of `periods` periods of length T read every server's per-trigger refresh counts.
+ */
+export function measureRefresh(spec: RefreshRunSpec): RefreshPoint {
+  const swarm = buildI3Swarm({
+    seed: spec.seed,
+    receivers: spec.receivers,
+    servers: spec.servers,
+    joinsPerS: spec.joinsPerS,
+    params: { ...spec.params, refresh: spec.scheme },
+    ...(spec.underlay ? { underlay: spec.underlay } : {}),
+  })
+  const { sim, params } = swarm
+  const joins = runUntilJoined(swarm, spec.onProgress ? { onProgress: spec.onProgress } : {})
+  sim.runUntil(sim.now + spec.settleS * 1000, spec.onProgress)
+  const measuredFromMs = sim.now
+  const periodMs = params.triggerLifetimeMs
+  const tree: RefreshPeriod[] = []
+  const host: RefreshPeriod[] = []
+  for (let p = 0; p < spec.periods; p++) {
+    for (const s of swarm.servers) serverOf(sim, s).resetRefreshStats(sim.now)
+    sim.runUntil(sim.now + periodMs, spec.onProgress)
+    const treeCounts: number[] = []
+    const hostCounts: number[] = []
+    for (const s of swarm.servers) {
+      for (const t of serverOf(sim, s).table.triggers()) {
+        if (t.removed || t.expiresAt <= sim.now) continue
+        ;(t.target.kind === 'id' ? treeCounts : hostCounts).push(t.refreshes)
+      }
+    }
+    tree.push({ counts: treeCounts })
+    host.push({ counts: hostCounts })
+  }
+  const treeStats = refreshStats(tree)
+  const k = params.refreshLossFactor
+  return {
+    receivers: spec.receivers,
+    scheme: spec.scheme,
+    joined: joins.joined,
+    neverJoined: joins.neverJoined,
+    triggerLifetimeMs: periodMs,
+    refreshLossFactor: k,
+    tree: treeStats,
+    hostTargets: refreshStats(host),
+    treePerRefreshPeriod: {
+      mean: treeStats.mean / k,
+      maxMean: treeStats.maxMean / k,
+      maxMax: treeStats.maxMax / k,
+    },
+    measuredFromMs,
+  }
+}

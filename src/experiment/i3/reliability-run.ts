@@ -1,0 +1,116 @@
+import type { NodeId } from '../../core/ids.ts'
+import type { I3Message } from '../../overlays/i3/messages.ts'
+import type { TransitStubOptions } from '../../sim/underlay/transit-stub-options.ts'
+import { hopLossRates } from './loss-rates.ts'
+import { observeSends } from './observe-sends.ts'
+import { defaultI3Overlay } from './overlay.ts'
+import { ReliabilityLog, type ReliabilityMetrics } from './reliability-metrics.ts'
+import { buildI3Swarm, hasJoined, runUntilJoined } from './swarm.ts'
+
+/** §5's two ways to pick the member that answers a repair request. */
+export type RecoveryScheme = 'loss' | 'random'
+
+export interface ReliabilityRunSpec {
+  seed: number
+  receivers: number
+  scheme: RecoveryScheme
+  servers: number
+  joinsPerS: number
+  chunkRateHz: number
+  /** Loss on (after every join), then this long before the window: loss estimates settle. */
+  lossWarmupS: number
+  /** Sequence numbers published during this many seconds are measured. */
+  windowS: number
+  /** Run on after the window so its last drops are detected and repaired. */
+  tailS: number
+  i3HopMax: number
+  lastHopMax: number
+  /** Other i3 parameters (back-off, timeout, D, ...); `recovery` is set from `scheme`. */
+  params: Record<string, unknown>
+  underlay?: Partial<TransitStubOptions>
+  onProgress?: (nowMs: number) => void
+}
+
+export interface ReliabilityPoint extends ReliabilityMetrics {
+  scheme: RecoveryScheme
+  joined: number
+  neverJoined: number
+  fromSeq: number
+  toSeq: number
+  /** Repair requests that reached the source (it is no receiver and is left out of the max). */
+  repairRequestsAtSource: number
+  /** Messages the network lost while loss was on, by kind. */
+  lostMessages: number
+}
+
+/**
+ * One Fig. 13 / Table 1 point: build the tree without loss, switch §6.3's per-hop loss on, let
+ * it settle, then follow every receiver over a window of sequence numbers: what reached it (from
+ * the simulator's transmit hook, after loss) and which repair requests it sent (from its Env,
+ * before loss) and received.
+ */
+export function measureReliability(spec: ReliabilityRunSpec): ReliabilityPoint {
+  const loss = hopLossRates({
+    serverCount: spec.servers,
+    i3HopMax: spec.i3HopMax,
+    lastHopMax: spec.lastHopMax,
+    seed: spec.seed,
+  })
+  let lossOn = false
+  let lastSourceSeq = -1
+  let log: ReliabilityLog | null = null
+  let measured: ReadonlySet<NodeId> = new Set()
+  let atSource = 0
+  const source: NodeId = 0
+  const overlay = observeSends(defaultI3Overlay(), (from, _to, msg: I3Message) => {
+    if (log !== null && msg.type === 'repair-req' && measured.has(from))
+      log.repairRequestSent(from as number, msg.seq)
+  })
+  const swarm = buildI3Swarm({
+    seed: spec.seed,
+    receivers: spec.receivers,
+    servers: spec.servers,
+    joinsPerS: spec.joinsPerS,
+    chunkRateHz: spec.chunkRateHz,
+    params: { ...spec.params, recovery: spec.scheme },
+    overlay,
+    lossOf: (from, to) => (lossOn ? loss.lossOf(from, to) : 0),
+    ...(spec.underlay ? { underlay: spec.underlay } : {}),
+    onTransmit: (from, to, msg, _bytes, _sentAtMs, reachesAtMs) => {
+      if (msg.type === 'chunk') {
+        if (from === source && !msg.repair && msg.chunk.seq > lastSourceSeq) lastSourceSeq = msg.chunk.seq
+        if (log !== null && measured.has(to))
+          log.chunkArrived(to as number, msg.chunk.seq, msg.repair, reachesAtMs)
+      } else if (msg.type === 'repair-req' && log !== null) {
+        if (measured.has(to)) log.repairRequestReceived(to as number, msg.seq)
+        else if (to === source && msg.seq >= log.window.fromSeq && msg.seq <= log.window.toSeq) atSource++
+      }
+    },
+  })
+  const { sim } = swarm
+  const joins = runUntilJoined(swarm, spec.onProgress ? { onProgress: spec.onProgress } : {})
+  lossOn = true
+  const lostBefore = sim.allNodeStats().reduce((s, n) => s + n.lostMessages, 0)
+  sim.runUntil(sim.now + spec.lossWarmupS * 1000, spec.onProgress)
+  const fromSeq = lastSourceSeq + 1
+  const toSeq = fromSeq + Math.max(1, Math.round(spec.windowS * spec.chunkRateHz)) - 1
+  log = new ReliabilityLog({
+    fromSeq,
+    toSeq,
+    marginSeqs: Math.max(1, Math.round(spec.tailS * spec.chunkRateHz)),
+  })
+  measured = new Set(swarm.receivers.filter((id) => hasJoined(swarm, id)))
+  for (const id of measured) log.addReceiver(id as number)
+  sim.runUntil(sim.now + (spec.windowS + spec.tailS) * 1000, spec.onProgress)
+  const lostAfter = sim.allNodeStats().reduce((s, n) => s + n.lostMessages, 0)
+  return {
+    scheme: spec.scheme,
+    joined: joins.joined,
+    neverJoined: joins.neverJoined,
+    fromSeq,
+    toSeq,
+    repairRequestsAtSource: atSource,
+    lostMessages: lostAfter - lostBefore,
+    ...log.metrics(),
+  }
+}
