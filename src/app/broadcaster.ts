@@ -6,10 +6,11 @@ import { NetHost } from '../net/host.ts'
 import type { HostStats } from '../net/host-stats.ts'
 import { loadOrCreateIdentity } from '../net/identity.ts'
 import type { LinkProfile } from '../net/link-emulation.ts'
-import { formatStreamUri, MAX_BOOTSTRAP_ADDRS } from '../net/stream-uri.ts'
+import { parseServerAddrs } from '../net/server-list.ts'
+import { formatStreamUri, MAX_BOOTSTRAP_ADDRS, OVERLAYS_WITH_SERVERS } from '../net/stream-uri.ts'
 import { MAX_CHUNK_PAYLOAD_BYTES } from '../stream/chunk.ts'
 import { openBroadcastInput } from './broadcast-input.ts'
-import { type ChosenOverlay, chooseOverlay, withAppDefaults } from './overlay-choice.ts'
+import { type ChosenOverlay, chooseOverlay, OverlayChoiceError, withAppDefaults } from './overlay-choice.ts'
 import { RateMeter } from './rate-meter.ts'
 import { SteadyChunker, type SteadyChunkerStats } from './steady-chunker.ts'
 
@@ -33,6 +34,11 @@ export interface BroadcasterOptions {
   uploadKbps?: number
   /** Default ['/ip4/127.0.0.1/tcp/0']. */
   listen?: string[]
+  /**
+   * Rendezvous servers (overlay i3, required there): multiaddrs ending in /p2p/<PeerId>. The source
+   * publishes through them and the URI lists them instead of the source's own addresses.
+   */
+  rendezvous?: string[]
   /** Identity key file (default ~/.peercaster/identity.key). Ignored when privateKey is given. */
   keyPath?: string
   /** An in-memory identity (tests, demo). */
@@ -107,6 +113,7 @@ export class Broadcaster {
   ) {
     this.ingest = opts.raw ? null : new TsIngest({ targetBytes: INGEST_PIECE_BYTES })
     this.ended = new Promise((resolve) => (this.resolveEnded = resolve))
+    const rendezvous = uriRendezvous(opts.rendezvous ?? [], host.clockReference)
     this.uri = formatStreamUri({
       streamId: host.peerId,
       overlay: opts.overlay ?? 'spreadit',
@@ -114,7 +121,9 @@ export class Broadcaster {
       chunkRateHz,
       // A guess for the URI's informational field: sources commonly send one keyframe a second.
       keyframeEveryChunks: opts.raw ? 1 : Math.max(1, Math.round(chunkRateHz)),
-      bootstrap: host.addrs().slice(0, MAX_BOOTSTRAP_ADDRS),
+      // Through rendezvous servers nobody dials the source: its address stays out of the URI.
+      bootstrap: rendezvous.length > 0 ? [] : host.addrs().slice(0, MAX_BOOTSTRAP_ADDRS),
+      ...(rendezvous.length > 0 ? { rendezvous } : {}),
       params: uriParams(withAppDefaults(opts.overlay ?? 'spreadit', opts.overlayParams ?? {})),
     })
     this.meterTimer = setInterval(() => this.upload.sample(host.now(), host.stats.bytesOut), 1000).unref()
@@ -128,6 +137,7 @@ export class Broadcaster {
     const overlayParams = withAppDefaults(opts.overlay ?? 'spreadit', opts.overlayParams ?? {})
     const { overlay, params } = chooseOverlay(opts.overlay ?? 'spreadit', overlayParams)
     uriParams(overlayParams)
+    checkRendezvous(opts.overlay ?? 'spreadit', opts.rendezvous ?? [])
     // The input first: a wrong file fails before anything listens.
     const abort = new AbortController()
     const input = await openBroadcastInput({ ...opts, signal: abort.signal })
@@ -160,6 +170,7 @@ export class Broadcaster {
       uploadKbps: opts.uploadKbps ?? Number.POSITIVE_INFINITY,
       privateKey,
       listen: opts.listen ?? ['/ip4/127.0.0.1/tcp/0'],
+      ...((opts.rendezvous ?? []).length > 0 ? { servers: opts.rendezvous } : {}),
       linkProfile: opts.linkProfile,
       seed: opts.seed,
       // Session resets are routine (a viewer crashed); the stats count them.
@@ -282,6 +293,37 @@ export class Broadcaster {
     this.cutWaiters = []
     for (const w of waiters) w()
   }
+}
+
+/** Rendezvous servers are what an i3 stream runs through, and nothing else uses them. */
+function checkRendezvous(overlay: string, rendezvous: readonly string[]): void {
+  const needs = OVERLAYS_WITH_SERVERS.includes(overlay)
+  if (needs && rendezvous.length === 0)
+    throw new OverlayChoiceError(
+      `overlay ${overlay} needs at least one rendezvous server (--rendezvous <multiaddr>)`,
+    )
+  if (!needs && rendezvous.length > 0)
+    throw new OverlayChoiceError(
+      `rendezvous servers are for overlay ${OVERLAYS_WITH_SERVERS.join(', ')} only, not ${overlay}`,
+    )
+  if (rendezvous.length > MAX_BOOTSTRAP_ADDRS)
+    throw new OverlayChoiceError(
+      `${rendezvous.length} rendezvous servers, at most ${MAX_BOOTSTRAP_ADDRS} fit a stream URI`,
+    )
+  try {
+    parseServerAddrs(rendezvous)
+  } catch (err) {
+    throw new OverlayChoiceError(`rendezvous ${(err as Error).message}`)
+  }
+}
+
+/**
+ * The URI's rendezvous list: the server whose clock the source adopted first (viewers measure
+ * their offset to the first one listed), then the others as given.
+ */
+function uriRendezvous(given: readonly string[], reference: string | undefined): string[] {
+  if (reference === undefined) return [...given]
+  return [reference, ...given.filter((a) => a !== reference)]
 }
 
 /** Overlay parameters as URI values; the overlays' parameters are all numbers, booleans or names. */

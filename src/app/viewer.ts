@@ -4,7 +4,7 @@ import { PlayerServer, type PlayerServerStats } from '../media/player-server.ts'
 import { NetHost } from '../net/host.ts'
 import { loadOrCreateIdentity } from '../net/identity.ts'
 import type { LinkProfile } from '../net/link-emulation.ts'
-import { parseStreamUri, type StreamUri } from '../net/stream-uri.ts'
+import { parseStreamUri, requiredServers, type StreamUri } from '../net/stream-uri.ts'
 import type { Chunk } from '../stream/chunk.ts'
 import { PlayoutBuffer, playoutConfig } from '../stream/playout.ts'
 import type { QoeSnapshot } from '../stream/qoe.ts'
@@ -113,6 +113,7 @@ export class Viewer {
    */
   static async start(opts: ViewerOptions): Promise<Viewer> {
     const stream = parseStreamUri(opts.uri)
+    const servers = requiredServers(stream, opts.uri)
     const { overlay, params } = chooseOverlay(stream.overlay, stream.params)
     const startupChunks = opts.startupChunks ?? DEFAULT_VIEWER_STARTUP_CHUNKS
     playoutConfig(stream.chunkRateHz, { startupChunks }) // validated again by the buffer; fail early
@@ -141,6 +142,8 @@ export class Viewer {
         privateKey,
         listen: opts.listen ?? ['/ip4/127.0.0.1/tcp/0'],
         bootstrap: stream.bootstrap,
+        // i3: the rendezvous servers, the only nodes an i3 viewer talks to (nearest first by RTT).
+        ...(servers.length > 0 ? { servers } : {}),
         linkProfile: opts.linkProfile,
         seed: opts.seed,
         // The landmark and clock-offset pings run alongside the join (they used to delay it by

@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander'
 import { registerBroadcast } from './commands/broadcast.ts'
 import { registerDemo } from './commands/demo.ts'
+import { registerRendezvous } from './commands/rendezvous.ts'
 import { registerSimulate } from './commands/simulate.ts'
 import { registerSimulateDemo } from './commands/simulate-demo.ts'
 import { registerWatch } from './commands/watch.ts'
@@ -23,6 +24,7 @@ export function createProgram(): Command {
   registerBroadcast(program)
   registerWatch(program)
   registerDemo(program)
+  registerRendezvous(program)
   registerSimulate(program)
   registerSimulateDemo(program)
   program.addHelpText(
@@ -34,6 +36,7 @@ export function createProgram(): Command {
       '  peercaster demo                                  the sample clip to 12 local viewers; open the printed URL in VLC\n' +
       '  peercaster broadcast --input live.ts --loop      prints a peercaster:// URI\n' +
       '  peercaster watch "peercaster://…"                plays at http://127.0.0.1:8902/live.ts\n' +
+      '  peercaster rendezvous --peer <multiaddr>         an i3 rendezvous server (see rendezvous --help)\n' +
       '  peercaster simulate-demo                         a live table of a simulated swarm',
   )
   return program

@@ -4,7 +4,16 @@ import { multiaddr } from '@multiformats/multiaddr'
 import type { Message } from '../core/codec.ts'
 import { isRemoteProtocolError, LocalProtocolError } from '../core/errors.ts'
 import type { NodeId } from '../core/ids.ts'
-import type { Env, Locator, Overlay, Protocol, TimerId, TopologyView } from '../core/protocol.ts'
+import type {
+  Env,
+  Locator,
+  NodeContext,
+  NodeRole,
+  Overlay,
+  Protocol,
+  TimerId,
+  TopologyView,
+} from '../core/protocol.ts'
 import { createRng, type Rng } from '../core/rng.ts'
 import {
   type ChunkSigner,
@@ -22,6 +31,7 @@ import { type ConnectionLimits, createLibp2pNode } from './libp2p-node.ts'
 import { type LinkProfile, LinkShaper } from './link-emulation.ts'
 import { DEFAULT_OUTBOX_LIMITS, type OutboxLimits } from './outbox.ts'
 import { PeerSession } from './peer-session.ts'
+import { parseServerAddrs, rankServers, type ServerAddr, type ServerProbe } from './server-list.ts'
 
 /**
  * Drives any overlay's sans-IO Protocol over libp2p. The protocol's handlers run synchronously
@@ -31,9 +41,14 @@ import { PeerSession } from './peer-session.ts'
 export interface NetHostOptions<M extends Message, P> {
   readonly overlay: Overlay<M, P>
   readonly params: P
-  readonly role: 'source' | 'viewer'
-  /** The stream id = the source's PeerId string (a source passes its own). */
-  readonly streamId: string
+  /**
+   * 'server': an infrastructure node (an i3 rendezvous server). It carries no stream of its own,
+   * serves any group, and so cannot know every stream key: it verifies no chunk (end hosts verify
+   * every chunk before playing or relaying it), estimates no source clock, needs no bootstrap.
+   */
+  readonly role: NodeRole
+  /** The stream id = the source's PeerId string (a source passes its own). Servers have none. */
+  readonly streamId?: string
   readonly streamKbps: number
   /** This node's upload capacity in kbit/s (default Infinity). */
   readonly uploadKbps?: number
@@ -43,6 +58,15 @@ export interface NetHostOptions<M extends Message, P> {
   readonly connectionLimits?: ConnectionLimits
   /** Multiaddrs ending in /p2p/<PeerId> (from the stream URI); also the RTT landmarks. */
   readonly bootstrap?: readonly string[]
+  /**
+   * Infrastructure servers (i3 rendezvous), multiaddrs ending in /p2p/<PeerId>; their addresses go
+   * into the address book. End hosts: start() dials and pings each (in parallel), fails when none
+   * answers, and hands the protocol NodeContext.servers nearest first; they are the RTT landmarks
+   * when there is no bootstrap list. The first one given is the stream clock's reference (see
+   * `clockReference`). Servers: the other servers of the deployment (NodeContext.servers = itself
+   * plus these, a static ring); they need not be up yet.
+   */
+  readonly servers?: readonly string[]
   /** Default: the source's Ed25519 signature check, key taken from the stream id. */
   readonly verifyChunk?: ChunkVerifier
   /** A verified chunk for the local player (viewers). */
@@ -80,7 +104,8 @@ export class NetHost<M extends Message, P = unknown> {
   readonly peerId: string
   readonly protocolId: string
   readonly meters: HostMeters
-  private readonly protocol: Protocol<M>
+  /** Created by start(), once NodeContext.servers is known (nearest first needs measurements). */
+  private protocol: Protocol<M> | undefined
   private readonly sessions = new Map<string, PeerSession>()
   /** Sessions the protocol disconnected that still flush their last frames (kept for stop()). */
   private readonly finishing = new Set<PeerSession>()
@@ -89,14 +114,28 @@ export class NetHost<M extends Message, P = unknown> {
   private readonly dialBackoffUntil = new Map<string, number>()
   /** Most recently heard-from peers last; the candidates for address look-ups. */
   private readonly recentlyHeard = new Map<string, true>()
-  private readonly verify: ChunkVerifier
+  /** Undefined on a server: it forwards chunks of any stream unverified. */
+  private readonly verify: ChunkVerifier | undefined
   private readonly sign: ChunkSigner | undefined
   private readonly rng: Rng
   private readonly clock: () => number
   private readonly landmarks: PeerId[]
   private landmarkRtts: (number | undefined)[] = []
-  /** Source clock minus our wall clock, estimated by a viewer at start (null: unknown, or the source). */
+  private readonly serverAddrs: readonly ServerAddr[]
+  /**
+   * Source clock minus our wall clock, estimated by a viewer at start (null: unknown, or the source).
+   * With servers (i3, where nobody reaches the source) "the source clock" is the stream clock: the
+   * clock of the reference server (the first one listed), which the source adopts at start.
+   */
   sourceClockOffsetMs: number | null = null
+  /**
+   * With servers: the address of the server whose clock is the stream clock. A source takes the
+   * first of its servers that answered (it must be listed first in the stream URI); a viewer the
+   * first in the URI. Undefined when that server did not answer (a viewer's offset is then null).
+   */
+  clockReference: string | undefined
+  /** NodeContext.servers as handed to the protocol (end hosts: nearest first). */
+  servers: readonly string[] = []
   /** Settles when the start-up measurements are done (at once unless measureWhileJoining). */
   measured: Promise<void> = Promise.resolve()
   private pingTimer: NodeJS.Timeout | undefined
@@ -111,27 +150,27 @@ export class NetHost<M extends Message, P = unknown> {
     this.clock =
       opts.clock ?? (opts.measureWhileJoining ? Date.now : () => Date.now() + (this.sourceClockOffsetMs ?? 0))
     this.rng = createRng(opts.seed ?? (Math.random() * 2 ** 32) >>> 0)
-    this.verify = opts.verifyChunk ?? createChunkVerifier(opts.streamId, publicKeyOfPeerId(opts.streamId))
+    this.serverAddrs = parseServerAddrs(opts.servers ?? [])
+    if (opts.role !== 'server' && opts.streamId === undefined) {
+      throw new LocalProtocolError(`a ${opts.role} needs the stream id`)
+    }
+    this.verify =
+      opts.role === 'server'
+        ? undefined
+        : (opts.verifyChunk ?? createChunkVerifier(opts.streamId!, publicKeyOfPeerId(opts.streamId!)))
     if (opts.role === 'source') {
       if (opts.streamId !== this.peerId) {
         throw new LocalProtocolError(`a source's stream id must be its own PeerId ${this.peerId}`)
       }
       this.sign = createChunkSigner(nodeSigningKey(opts.privateKey))
     }
-    this.landmarks = (opts.bootstrap ?? []).map((a) => bootstrapPeer(a))
+    this.landmarks =
+      (opts.bootstrap ?? []).length > 0 || opts.role === 'server'
+        ? (opts.bootstrap ?? []).map((a) => bootstrapPeer(a))
+        : this.serverAddrs.map((s) => s.peer)
     this.meters = new HostMeters(
       () => [...this.sessions.values()].reduce((s, x) => s + x.queuedBytes, 0),
       () => this.sessions.size,
-    )
-    this.protocol = opts.overlay.createNode(
-      this.env(),
-      {
-        source: opts.streamId,
-        streamKbps: opts.streamKbps,
-        uploadKbps: opts.uploadKbps ?? Number.POSITIVE_INFINITY,
-        role: opts.role,
-      },
-      opts.params,
     )
   }
 
@@ -164,7 +203,20 @@ export class NetHost<M extends Message, P = unknown> {
   }
 
   topology(): TopologyView {
-    return this.protocol.topology()
+    return this.protocol?.topology() ?? NOT_STARTED
+  }
+
+  /**
+   * The protocol object itself, once started: hosts of infrastructure nodes read their counters
+   * (an i3 server's triggers held, packets forwarded) beyond what TopologyView says.
+   */
+  get node(): Protocol<M> | undefined {
+    return this.protocol
+  }
+
+  /** Peers with an open connection to us (a server's clients and fellow servers). */
+  connectedPeers(): string[] {
+    return [...new Set(this.libp2p.getConnections().map((c) => c.remotePeer.toString()))]
   }
 
   /**
@@ -181,16 +233,35 @@ export class NetHost<M extends Message, P = unknown> {
   }
 
   /**
-   * Connects to the bootstrap peers (a viewer needs at least one), measures RTT to them, then
-   * starts the protocol. Throws a readable error when no bootstrap peer can be reached.
+   * Connects to the bootstrap peers (a viewer needs at least one) and the servers (an end host
+   * needs at least one to answer), measures RTT to them, then creates and starts the protocol.
+   * Throws a readable error, with libp2p stopped, when nobody needed can be reached.
    */
   async start(): Promise<void> {
+    try {
+      await this.connect()
+    } catch (err) {
+      await this.libp2p.stop()
+      throw err
+    }
+    const interval = this.opts.pingIntervalMs ?? 30_000
+    if (interval > 0 && this.landmarks.length > 0)
+      this.pingTimer = setInterval(() => void this.measureLandmarks(), interval).unref()
+    this.running = true
+    this.guard('start', () => this.protocol!.start(this.clock()))
+  }
+
+  private async connect(): Promise<void> {
+    const self = this.libp2p.peerId
+    for (const s of this.serverAddrs) {
+      if (!s.peer.equals(self)) await this.libp2p.peerStore.merge(s.peer, { multiaddrs: [s.transport] })
+    }
     const reached: PeerId[] = []
     const failures: string[] = []
     for (const addr of this.opts.bootstrap ?? []) {
       const ma = multiaddr(addr)
       const peer = bootstrapPeer(addr)
-      if (peer.equals(this.libp2p.peerId)) continue
+      if (peer.equals(self)) continue
       try {
         await this.libp2p.peerStore.merge(peer, { multiaddrs: [ma.decapsulateCode(421)] })
         await this.libp2p.dial(ma, { signal: AbortSignal.timeout(this.opts.dialTimeoutMs ?? 5000) })
@@ -199,37 +270,86 @@ export class NetHost<M extends Message, P = unknown> {
         failures.push(`${addr} (${(err as Error).message})`)
       }
     }
-    if (this.opts.role === 'viewer' && reached.length === 0) {
-      await this.libp2p.stop()
+    const endHostWithServers = this.opts.role !== 'server' && this.serverAddrs.length > 0
+    if (this.opts.role === 'viewer' && !endHostWithServers && reached.length === 0) {
       throw new Error(
         failures.length === 0
           ? 'Cannot join the stream: the stream URI lists no bootstrap peer'
           : `Cannot reach any bootstrap peer of the stream: ${failures.join('; ')}`,
       )
     }
+    if (this.opts.role === 'server') {
+      const others = this.serverAddrs.map((s) => s.peer.toString()).filter((p) => p !== this.peerId)
+      this.servers = [this.peerId, ...new Set(others)]
+    } else if (endHostWithServers) await this.chooseServers()
     const measure = async () => {
       await this.measureLandmarks()
-      if (this.opts.role === 'viewer') await this.estimateSourceClock()
+      if (this.opts.role === 'viewer' && !endHostWithServers) await this.estimateSourceClock()
     }
     if (this.opts.measureWhileJoining) this.measured = measure()
     else await measure()
-    const interval = this.opts.pingIntervalMs ?? 30_000
-    if (interval > 0) this.pingTimer = setInterval(() => void this.measureLandmarks(), interval).unref()
-    this.running = true
-    this.guard('start', () => this.protocol.start(this.clock()))
+    this.protocol = this.opts.overlay.createNode(this.env(), this.context(), this.opts.params)
+  }
+
+  private context(): NodeContext {
+    return {
+      source: this.opts.streamId ?? '',
+      streamKbps: this.opts.streamKbps,
+      uploadKbps: this.opts.uploadKbps ?? Number.POSITIVE_INFINITY,
+      role: this.opts.role,
+      ...(this.opts.role === 'server' || this.serverAddrs.length > 0 ? { servers: this.servers } : {}),
+    }
+  }
+
+  /**
+   * An end host's servers, nearest first, and the stream clock. Every server is dialled and pinged
+   * at once (one round of dial + 2 pings: this is the dial the first packet needs anyway). Our
+   * control pings bypass link emulation, so the emulated delay of the link to each server is added
+   * to its RTT (a local testbed then ranks servers as its emulated network would).
+   */
+  private async chooseServers(): Promise<void> {
+    const probes = await Promise.all(this.serverAddrs.map((s) => this.probeServer(s)))
+    if (probes.every((p) => p.rttMs === undefined)) {
+      throw new Error(
+        `Cannot join the stream: none of its rendezvous servers answered: ${probes
+          .map((p) => `${p.server.addr} (${p.error})`)
+          .join('; ')}`,
+      )
+    }
+    this.servers = rankServers(probes).map((p) => p.server.peer.toString())
+    // The source adopts the clock of the first server that answered, before the protocol starts
+    // (so `now` never jumps); a viewer measures its offset to the URI's first server, which the
+    // source lists first. Error: half the source's RTT to it plus half ours.
+    const reference = this.opts.role === 'source' ? probes.find((p) => p.rttMs !== undefined) : probes[0]
+    if (reference?.clockOffsetMs === undefined || this.opts.clock) return
+    this.clockReference = reference.server.addr
+    this.sourceClockOffsetMs = reference.clockOffsetMs
+  }
+
+  private async probeServer(server: ServerAddr): Promise<ServerProbe> {
+    if (server.peer.equals(this.libp2p.peerId)) return { server, rttMs: 0, clockOffsetMs: 0 }
+    try {
+      const sample = await measureRtt(this.libp2p, server.peer, this.opts.dialTimeoutMs ?? 5000, Date.now, 2)
+      const emulated = this.opts.linkProfile?.(server.peer.toString())?.delayMs ?? 0
+      return { server, rttMs: sample.rttMs + 2 * emulated, clockOffsetMs: sample.clockOffsetMs }
+    } catch (err) {
+      return { server, rttMs: undefined, clockOffsetMs: undefined, error: (err as Error).message }
+    }
   }
 
   /** Source only: sign a freshly cut chunk (unless already signed) and hand it to the overlay. */
   publish(chunk: Chunk): Chunk {
     if (!this.sign) throw new LocalProtocolError('only the source publishes chunks')
+    const protocol = this.protocol
+    if (!protocol) throw new LocalProtocolError('publish before start()')
     const signed = chunk.auth === null ? this.sign(chunk) : chunk
-    this.guard('publish', () => this.protocol.publish(this.clock(), signed))
+    this.guard('publish', () => protocol.publish(this.clock(), signed))
     return signed
   }
 
   /** Leave gracefully (when `graceful`), flush queued frames briefly, and stop libp2p. */
   async stop(graceful = true): Promise<void> {
-    if (this.running && graceful) this.guard('leave', () => this.protocol.leave(this.clock()))
+    if (this.running && graceful) this.guard('leave', () => this.protocol!.leave(this.clock()))
     this.running = false
     for (const t of this.timers.values()) clearTimeout(t)
     this.timers.clear()
@@ -265,7 +385,7 @@ export class NetHost<M extends Message, P = unknown> {
     try {
       const sample = await measureRtt(
         this.libp2p,
-        peerIdFromString(this.opts.streamId),
+        peerIdFromString(this.opts.streamId!),
         this.opts.dialTimeoutMs ?? 5000,
         Date.now,
       )
@@ -310,7 +430,7 @@ export class NetHost<M extends Message, P = unknown> {
     const timer = setTimeout(
       () => {
         this.timers.delete(id)
-        if (this.running) this.guard('onTimer', () => this.protocol.onTimer(this.clock(), kind, arg))
+        if (this.running) this.guard('onTimer', () => this.protocol!.onTimer(this.clock(), kind, arg))
       },
       Math.max(0, delayMs),
     )
@@ -444,14 +564,14 @@ export class NetHost<M extends Message, P = unknown> {
     this.recentlyHeard.delete(from)
     this.recentlyHeard.set(from, true)
     if (this.recentlyHeard.size > 64) this.recentlyHeard.delete(this.recentlyHeard.keys().next().value!)
-    if (msg.type === 'chunk') {
+    if (msg.type === 'chunk' && this.verify) {
       if (!this.verify((msg as unknown as ChunkMessage).chunk)) {
         this.meters.count('chunksRejected')
         return
       }
       this.meters.count('chunksVerified')
     }
-    if (this.running) this.guard('onMessage', () => this.protocol.onMessage(this.clock(), from, msg))
+    if (this.running) this.guard('onMessage', () => this.protocol!.onMessage(this.clock(), from, msg))
   }
 
   /** Protocol exceptions are bugs (handlers never throw on peer input): count, report, keep serving. */
@@ -465,6 +585,8 @@ export class NetHost<M extends Message, P = unknown> {
     }
   }
 }
+
+const NOT_STARTED: TopologyView = { parents: [], children: [], connected: false, maxChildren: 0 }
 
 function bootstrapPeer(addr: string): PeerId {
   const id = multiaddr(addr)

@@ -15,7 +15,9 @@ export { DEFAULT_OUTBOX_LIMITS, type OutboxLimits } from './outbox.ts'
 export {
   formatStreamUri,
   KNOWN_OVERLAYS,
+  OVERLAYS_WITH_SERVERS,
   parseStreamUri,
+  requiredServers,
   type StreamUri,
   StreamUriError,
 } from './stream-uri.ts'

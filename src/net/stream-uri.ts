@@ -9,13 +9,19 @@ import { multiaddr } from '@multiformats/multiaddr'
  * The stream id is the source's PeerId (base58btc of the identity multihash of its Ed25519 public
  * key): self-certifying (the verifier key is inside it), already the source's node id on the
  * overlay, and parseable by every libp2p tool. Reserved keys are overlay, kbps, rate, keyframe,
- * bootstrap (repeatable; each a multiaddr ending in /p2p/<PeerId>); any other key is an overlay
- * parameter, passed to `overlay.parseParams` (numbers and booleans are converted).
+ * bootstrap and rendezvous (both repeatable; each a multiaddr ending in /p2p/<PeerId>); any other
+ * key is an overlay parameter, passed to `overlay.parseParams` (numbers and booleans are converted).
+ *
+ * rendezvous (i3): the infrastructure servers the stream runs through. An i3 viewer talks only to
+ * them, never to the source, so an i3 URI carries them instead of bootstrap addresses (the source's
+ * address stays private). The first one is the stream clock's reference (see NetHost.clockReference).
  */
 
 export const KNOWN_OVERLAYS = ['spreadit', 'p2pcast', 'i3', 'mesh', 'doat'] as const
 const SCHEME = 'peercaster://'
-const RESERVED = new Set(['overlay', 'kbps', 'rate', 'keyframe', 'bootstrap'])
+const RESERVED = new Set(['overlay', 'kbps', 'rate', 'keyframe', 'bootstrap', 'rendezvous'])
+/** Overlays that run through infrastructure servers: their URIs must list them. */
+export const OVERLAYS_WITH_SERVERS: readonly string[] = ['i3']
 export const MAX_BOOTSTRAP_ADDRS = 16
 const PARAM_NAME = /^[A-Za-z][A-Za-z0-9_.-]{0,63}$/
 
@@ -29,6 +35,8 @@ export interface StreamUri {
   readonly keyframeEveryChunks: number
   /** Multiaddr strings, each ending in /p2p/<PeerId>. */
   readonly bootstrap: readonly string[]
+  /** Rendezvous servers (i3), multiaddrs ending in /p2p/<PeerId>; absent when none. */
+  readonly rendezvous?: readonly string[]
   readonly params: Readonly<Record<string, string | number | boolean>>
 }
 
@@ -53,6 +61,7 @@ export function formatStreamUri(uri: StreamUri): string {
     `rate=${uri.chunkRateHz}`,
     `keyframe=${uri.keyframeEveryChunks}`,
     ...uri.bootstrap.map((b) => `bootstrap=${encodeValue(b)}`),
+    ...(uri.rendezvous ?? []).map((r) => `rendezvous=${encodeValue(r)}`),
     ...Object.entries(uri.params).map(([k, v]) => `${encodeValue(k)}=${encodeValue(String(v))}`),
   ]
   return `${SCHEME}${uri.streamId}?${parts.join('&')}`
@@ -105,20 +114,27 @@ export function parseStreamUri(text: string, knownOverlays: readonly string[] = 
   const keyframeEveryChunks = positive('keyframe', 1)
   if (!Number.isInteger(keyframeEveryChunks)) fail(`keyframe must be an integer, got ${keyframeEveryChunks}`)
 
-  const bootstrap = query.getAll('bootstrap')
-  if (bootstrap.length > MAX_BOOTSTRAP_ADDRS)
-    fail(`${bootstrap.length} bootstrap addresses, at most ${MAX_BOOTSTRAP_ADDRS}`)
-  bootstrap.forEach((b, i) => {
-    let peer: string | undefined
-    try {
-      peer = multiaddr(b)
-        .getComponents()
-        .findLast((c) => c.name === 'p2p')?.value
-    } catch (err) {
-      fail(`bootstrap[${i}] is not a multiaddr: ${(err as Error).message}`)
-    }
-    if (peer === undefined) fail(`bootstrap[${i}] "${b}" has no /p2p/<PeerId> part`)
-  })
+  const peerAddrs = (key: string): string[] => {
+    const addrs = query.getAll(key)
+    if (addrs.length > MAX_BOOTSTRAP_ADDRS)
+      fail(`${addrs.length} ${key} addresses, at most ${MAX_BOOTSTRAP_ADDRS}`)
+    addrs.forEach((b, i) => {
+      let peer: string | undefined
+      try {
+        peer = multiaddr(b)
+          .getComponents()
+          .findLast((c) => c.name === 'p2p')?.value
+      } catch (err) {
+        fail(`${key}[${i}] is not a multiaddr: ${(err as Error).message}`)
+      }
+      if (peer === undefined) fail(`${key}[${i}] "${b}" has no /p2p/<PeerId> part`)
+    })
+    return addrs
+  }
+  const bootstrap = peerAddrs('bootstrap')
+  const rendezvous = peerAddrs('rendezvous')
+  if (rendezvous.length > 0 && !OVERLAYS_WITH_SERVERS.includes(overlay))
+    fail(`rendezvous servers are for overlay ${OVERLAYS_WITH_SERVERS.join(', ')} only, not ${overlay}`)
 
   const params: Record<string, string | number | boolean> = {}
   for (const [key, value] of query) {
@@ -127,5 +143,28 @@ export function parseStreamUri(text: string, knownOverlays: readonly string[] = 
     if (Object.hasOwn(params, key)) fail(`overlay parameter ${key} given more than once`)
     params[key] = paramValue(value)
   }
-  return { streamId, overlay, kbps, chunkRateHz, keyframeEveryChunks, bootstrap, params }
+  return {
+    streamId,
+    overlay,
+    kbps,
+    chunkRateHz,
+    keyframeEveryChunks,
+    bootstrap,
+    ...(rendezvous.length > 0 ? { rendezvous } : {}),
+    params,
+  }
+}
+
+/**
+ * The servers a stream needs before anyone can join it (i3: its rendezvous servers). Separate from
+ * parseStreamUri, which reads any well-formed URI; a viewer calls this before joining.
+ */
+export function requiredServers(uri: StreamUri, text: string): readonly string[] {
+  const servers = uri.rendezvous ?? []
+  if (OVERLAYS_WITH_SERVERS.includes(uri.overlay) && servers.length === 0) {
+    throw new StreamUriError(
+      `Cannot parse stream URI "${text}": overlay ${uri.overlay} needs at least one rendezvous=<multiaddr> (its rendezvous servers)`,
+    )
+  }
+  return servers
 }

@@ -26,6 +26,7 @@ interface BroadcastFlags {
   streamKbps: string
   chunkRate: string
   listen: string[]
+  rendezvous?: string[]
   key?: string
 }
 
@@ -87,6 +88,7 @@ export function broadcastOptions(flags: BroadcastFlags): BroadcasterOptions {
       ? { uploadKbps: parseWholeNumber('--upload-kbps', flags.uploadKbps, 1, 100_000_000) }
       : {}),
     listen: flags.listen,
+    ...((flags.rendezvous ?? []).length > 0 ? { rendezvous: flags.rendezvous } : {}),
     ...(flags.key !== undefined ? { keyPath: flags.key } : {}),
   }
 }
@@ -155,6 +157,12 @@ export function registerBroadcast(program: Command): void {
     .option('--stream-kbps <n>', 'declared stream rate (kbit/s)', '1000')
     .option('--chunk-rate <n>', 'chunks per second', '4')
     .option('--listen <multiaddr...>', 'listen addresses', DEFAULT_BROADCAST_LISTEN)
+    .option(
+      '--rendezvous <multiaddr>',
+      'i3: a rendezvous server, /p2p/<PeerId> included (repeat for each; the URI lists them)',
+      (value: string, previous: string[]) => [...previous, value],
+      [],
+    )
     .option(
       '--key <path>',
       'identity key file (default ~/.peercaster/identity.key); the stream id derives from it',
