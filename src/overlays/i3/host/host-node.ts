@@ -1,0 +1,480 @@
+import { LocalProtocolError } from '../../../core/errors.ts'
+import type { NodeId } from '../../../core/ids.ts'
+import type { Env, NodeContext, Protocol, TopologyView } from '../../../core/protocol.ts'
+import type { Chunk } from '../../../stream/chunk.ts'
+import { groupId, hashId, type I3Id, idOnServer } from '../ids.ts'
+import {
+  type I3Chunk,
+  type I3Message,
+  MAX_TTL,
+  type Query,
+  type RefreshAck,
+  type Target,
+} from '../messages.ts'
+import type { I3Params } from '../params.ts'
+import { AncestorChain } from './chain.ts'
+import { type JoinPlace, JoinWalk } from './join.ts'
+import { Membership } from './membership.ts'
+import { I3_METRIC } from './metrics.ts'
+import { Recovery } from './recovery.ts'
+import { PathRefresher } from './refresh.ts'
+import { ServerRouter } from './router.ts'
+import { TimerTable } from './timers.ts'
+import { TriggerClient } from './trigger-client.ts'
+
+/** A receiver is `connected` while its last chunk is at most this old. */
+export const CONNECTED_WINDOW_MS = 3000
+/** Longest wait before walking again after a join that found no place. */
+const JOIN_RETRY_MS = 1000
+/** Ids remembered as full after a refused join (bounded; each forgotten after joinableCheckMs). */
+const MAX_KNOWN_FULL = 64
+
+/** The virtual level above the root: its set holds the source, whose member id is idg. */
+export function virtualRootId(group: I3Id): I3Id {
+  return hashId('i3-root', group)
+}
+
+/**
+ * Phases of an end host (every `phase =` is in this file):
+ *
+ *   root      the source: member of the virtual level above idg, publishes to idg
+ *   walking   a join walk (Fig. 6) is querying jsets/fsets
+ *   inserting the join trigger (at -> treeId) is in flight
+ *   joined    in the tree: refreshing its path, member of its parent's jset/fset and recovery group
+ *   gone      left gracefully
+ *
+ *   start (viewer)                        -> walking
+ *   walking   + walk found a place        -> inserting
+ *   walking   + walk found nothing        -> walking (after a back-off)
+ *   inserting + 'ok'                      -> joined
+ *   inserting + 'full' / other / timeout  -> walking (a race for the last slot: walk again)
+ *   joined    + grandparent joinable      -> joined (moved up; the subtree follows)
+ *   any       + leave                     -> gone
+ */
+type Phase = 'root' | 'walking' | 'inserting' | 'joined' | 'gone'
+
+/** Facts the presets read off a live host (sim.protocol(id) as I3HostNode). */
+export interface I3HostStats {
+  /** 1 = joined at idg; 0 for the source; null while not in the tree. */
+  readonly level: number | null
+  /** Ms from start to the first accepted join (null until then). */
+  readonly joinMs: number | null
+  /** Query-distance messages this host answered (Table 2(b)). */
+  readonly queriesAnswered: number
+  /** Triggers at this host's tree id at the last probe (children + its self trigger). */
+  readonly treeIdTriggers: number
+  readonly maxRepairRequestsPerSeq: number
+  readonly duplicates: number
+  readonly lossRate: number
+}
+
+/**
+ * The i3 end host (source or viewer): the whole control plane of the hybrid multicast paper.
+ * The servers only forward and replicate; this host builds its place in the tree of triggers
+ * (join walk, joinable/full), keeps it alive (path refresh with REFRESH_ACK suppression) and
+ * recovers losses through anycast. It only ever sends to servers (ServerRouter).
+ */
+export class I3HostNode implements Protocol<I3Message> {
+  readonly group: I3Id
+  readonly virtualRoot: I3Id
+  /** Where host-to-host packets for this host go (trigger privateId -> this host). */
+  readonly privateId: I3Id
+  /** The tree id children join at (idg for the source). */
+  readonly treeId: I3Id
+  private phase: Phase
+  private readonly timers: TimerTable<I3Message>
+  private readonly router: ServerRouter
+  private readonly triggers: TriggerClient
+  private readonly membership: Membership
+  private readonly recovery: Recovery
+  private readonly refresher: PathRefresher | null
+  private readonly chain: AncestorChain
+  private walk: JoinWalk | null = null
+  private parentNode: NodeId | null = null
+  private recoveryTrigger: I3Id | null = null
+  private nonce = 1
+  /** Tree id -> until when a refused join insert says it is full (the member may not know yet). */
+  private readonly knownFull = new Map<I3Id, number>()
+  private lastNow = 0
+  private startedAt = 0
+  private firstJoinMs: number | null = null
+  private joinStartedAt = 0
+  private lastChunkAt: number | null = null
+  /** Local arrival time minus the source's departure time of the newest chunk (§3.2.1). */
+  private srcDist: number | null = null
+  private newestSeq = -1
+  private queriesAnswered = 0
+  private keepAliveTimer: number | null = null
+  private probeTimer: number | null = null
+
+  constructor(
+    private readonly env: Env<I3Message>,
+    private readonly ctx: NodeContext,
+    private readonly params: I3Params,
+  ) {
+    if (ctx.role === 'server')
+      throw new LocalProtocolError('I3HostNode is for end hosts; servers run I3ServerNode')
+    const nearest = ctx.servers?.[0]
+    if (nearest === undefined) {
+      throw new LocalProtocolError(
+        'an i3 end host needs NodeContext.servers (its nearest i3 server); run with servers',
+      )
+    }
+    this.timers = new TimerTable(env)
+    this.router = new ServerRouter(env, nearest)
+    this.triggers = new TriggerClient(env, this.router, this.timers, params.queryWindowMs)
+    this.group = groupId(ctx.source)
+    this.virtualRoot = virtualRootId(this.group)
+    this.chain = new AncestorChain(this.group, params.maxJoinLevels + 1)
+    const isSource = ctx.role === 'source'
+    this.privateId = idOnServer(nearest, env.rng)
+    this.treeId = isSource ? this.group : idOnServer(nearest, env.rng)
+    this.phase = isSource ? 'root' : 'walking'
+    this.membership = new Membership(this.triggers, this.timers, params, env.self, this.treeId)
+    this.recovery = new Recovery(
+      env,
+      this.router,
+      this.timers,
+      params,
+      isSource ? null : this.privateId,
+      this.privateId,
+    )
+    this.refresher = isSource
+      ? null
+      : new PathRefresher(env, this.router, this.triggers, this.timers, params, this.treeId)
+  }
+
+  private get isSource(): boolean {
+    return this.ctx.role === 'source'
+  }
+
+  private get self(): Target {
+    return { kind: 'host', node: this.env.self }
+  }
+
+  // --- Protocol ----------------------------------------------------------------------------------
+
+  start(now: number): void {
+    this.lastNow = now
+    this.startedAt = now
+    if (this.isSource) {
+      this.membership.attach(this.virtualRoot)
+      this.recovery.setPlace(this.virtualRoot, null)
+      this.updateRecoveryTrigger()
+      this.keepAlive()
+      return
+    }
+    this.triggers.insert(this.privateId, this.self)
+    this.triggers.insert(this.treeId, this.self)
+    this.keepAlive()
+    this.beginWalk(now)
+  }
+
+  onMessage(now: number, _from: NodeId, msg: I3Message): void {
+    this.lastNow = now
+    if (this.phase === 'gone') return
+    switch (msg.type) {
+      case 'inserted':
+        this.triggers.onInserted(now, msg)
+        return
+      case 'cache':
+        this.router.learn(msg.id, msg.server)
+        return
+      case 'chunk':
+        this.onChunk(now, msg)
+        return
+      case 'query':
+        this.answerQuery(now, msg)
+        return
+      case 'query-reply':
+        this.walk?.onReply(now, msg)
+        return
+      case 'refresh-ack':
+        this.onRefreshAck(msg)
+        return
+      case 'repair-req':
+        this.recovery.onRequest(now, msg)
+        return
+      case 'insert':
+      case 'remove':
+        return // server business: an end host holds no triggers
+    }
+  }
+
+  onTimer(now: number, _kind: number, arg: NodeId | undefined): void {
+    this.lastNow = now
+    if (this.phase === 'gone') return
+    this.timers.fire(now, arg)
+  }
+
+  publish(now: number, chunk: Chunk): void {
+    this.lastNow = now
+    if (!this.isSource || this.phase === 'gone') return
+    this.recovery.onChunk(now, chunk)
+    this.lastChunkAt = now
+    this.router.send({
+      type: 'chunk',
+      id: this.group,
+      ttl: MAX_TTL,
+      origin: this.env.self,
+      chunk,
+      hops: 0,
+      repair: false,
+    })
+  }
+
+  leave(now: number): void {
+    this.lastNow = now
+    if (this.phase === 'gone') return
+    const wasJoined = this.phase === 'joined'
+    this.phase = 'gone'
+    this.walk?.cancel()
+    this.membership.detach()
+    if (this.recoveryTrigger !== null) this.triggers.remove(this.recoveryTrigger, this.self)
+    if (!this.isSource) {
+      this.triggers.remove(this.privateId, this.self)
+      this.triggers.remove(this.treeId, this.self)
+      // Children refresh (joinedAt -> treeId) as part of their path: keep it for them (soft state).
+      const joinedAt = this.chain.joinedAt
+      if (wasJoined && joinedAt !== undefined && this.membership.lastCount <= 1) {
+        this.triggers.remove(joinedAt, { kind: 'id', id: this.treeId })
+      }
+    }
+    this.refresher?.stop()
+    this.recovery.clear()
+    this.triggers.clear()
+    this.timers.cancelAll()
+  }
+
+  topology(): TopologyView {
+    const connected =
+      this.isSource ||
+      (this.phase !== 'gone' &&
+        this.lastChunkAt !== null &&
+        this.lastNow - this.lastChunkAt <= CONNECTED_WINDOW_MS)
+    return {
+      parents: this.parentNode === null || this.phase === 'gone' ? [] : [this.parentNode],
+      children: [],
+      connected,
+      maxChildren: this.params.maxTriggersPerId,
+    }
+  }
+
+  // --- facts for presets and tests ---------------------------------------------------------------
+
+  get stats(): I3HostStats {
+    return {
+      level: this.isSource ? 0 : this.phase === 'joined' ? this.chain.length : null,
+      joinMs: this.firstJoinMs,
+      queriesAnswered: this.queriesAnswered,
+      treeIdTriggers: this.membership.lastCount,
+      maxRepairRequestsPerSeq: this.recovery.maxRequestsPerSeq,
+      duplicates: this.recovery.duplicates,
+      lossRate: this.recovery.lossRate,
+    }
+  }
+
+  /** Tree ids from idg down to the id this host joined at (empty for the source / not joined). */
+  get ancestors(): readonly I3Id[] {
+    return this.chain.ids
+  }
+
+  get joined(): boolean {
+    return this.phase === 'joined' || this.phase === 'root'
+  }
+
+  /** Entries this host keeps (timers, pending inserts, open repairs, chain, route cache). */
+  get stateSize(): number {
+    return (
+      this.timers.size +
+      this.triggers.pendingCount +
+      this.recovery.openRepairs +
+      this.chain.length +
+      this.router.cachedPrefixes
+    )
+  }
+
+  // --- join ----------------------------------------------------------------------------------------
+
+  private beginWalk(now: number, exclude: I3Id | null = null): void {
+    this.phase = 'walking'
+    this.joinStartedAt = now
+    this.walk = new JoinWalk(
+      this.env,
+      this.router,
+      this.timers,
+      this.params,
+      this.privateId,
+      this.virtualRoot,
+      exclude,
+      () => this.nonce++,
+      (id, t) => (this.knownFull.get(id) ?? Number.NEGATIVE_INFINITY) > t,
+      (t, place) => this.onWalkDone(t, place),
+    )
+    this.walk.begin()
+  }
+
+  private onWalkDone(_now: number, place: JoinPlace | null): void {
+    this.walk = null
+    if (this.phase !== 'walking') return
+    if (place === null) {
+      this.env.metric(I3_METRIC.joinRetries, 1)
+      this.timers.after(this.env.rng.next() * JOIN_RETRY_MS, (t) => this.beginWalk(t))
+      return
+    }
+    this.phase = 'inserting'
+    this.triggers.insert(place.at, { kind: 'id', id: this.treeId }, {}, (t, outcome) => {
+      if (this.phase !== 'inserting') return
+      if (outcome === 'ok') {
+        this.onJoined(t, place)
+        return
+      }
+      this.env.metric(I3_METRIC.joinRetries, 1)
+      if (outcome === 'full') this.noteFull(place.at, t)
+      this.beginWalk(t)
+    })
+  }
+
+  private noteFull(id: I3Id, now: number): void {
+    this.knownFull.delete(id)
+    this.knownFull.set(id, now + this.params.joinableCheckMs)
+    if (this.knownFull.size > MAX_KNOWN_FULL) {
+      const oldest = this.knownFull.keys().next().value
+      if (oldest !== undefined) this.knownFull.delete(oldest)
+    }
+  }
+
+  private onJoined(now: number, place: JoinPlace): void {
+    this.phase = 'joined'
+    this.chain.set(place.chain, place.chainNodes)
+    this.parentNode = place.parent
+    if (this.firstJoinMs === null) this.firstJoinMs = now - this.startedAt
+    this.env.metric(I3_METRIC.joinMs, now - this.joinStartedAt)
+    this.env.metric(I3_METRIC.joinLevel, this.chain.length)
+    this.placeChanged()
+    this.membership.attach(place.at)
+    this.scheduleProbe()
+  }
+
+  /** The chain changed (join, move, learned splice): path refresh and recovery follow it. */
+  private placeChanged(): void {
+    this.refresher?.setPath(this.chain.ids)
+    const above = this.chain.aboveJoinedAt ?? (this.chain.length === 1 ? this.virtualRoot : null)
+    this.recovery.setPlace(this.chain.joinedAt ?? null, above)
+    this.updateRecoveryTrigger()
+  }
+
+  // --- probing the parent level (§3.2.2) -----------------------------------------------------------
+
+  private scheduleProbe(): void {
+    if (this.params.probeIntervalMs <= 0) return
+    this.timers.cancel(this.probeTimer)
+    const delay = this.params.probeIntervalMs * (0.5 + this.env.rng.next())
+    this.probeTimer = this.timers.after(delay, () => this.probeParentLevel())
+  }
+
+  /** If the grandparent's id has room (the dummy trigger fits), move up there with the subtree. */
+  private probeParentLevel(): void {
+    this.probeTimer = null
+    this.scheduleProbe()
+    if (this.phase !== 'joined') return
+    const up = this.chain.aboveJoinedAt
+    if (up === undefined) return
+    const target: Target = { kind: 'id', id: this.treeId }
+    this.triggers.insert(up, target, { probe: true }, (_t, outcome) => {
+      if (outcome !== 'ok' || this.phase !== 'joined' || this.chain.aboveJoinedAt !== up) return
+      this.triggers.insert(up, target, {}, (_t2, result) => {
+        if (result === 'ok' && this.phase === 'joined' && this.chain.aboveJoinedAt === up) this.moveUp(up)
+      })
+    })
+  }
+
+  private moveUp(to: I3Id): void {
+    const from = this.chain.joinedAt!
+    this.triggers.remove(from, { kind: 'id', id: this.treeId })
+    this.parentNode = this.chain.nodeOf(to) ?? this.parentNode
+    this.chain.endAt(to)
+    this.env.metric(I3_METRIC.movesUp, 1)
+    this.placeChanged()
+    this.membership.attach(to)
+    // Tell the subtree at once (it refreshes the path through us): our parent is now `to`.
+    this.router.send({
+      type: 'refresh-ack',
+      id: this.treeId,
+      ttl: MAX_TTL,
+      origin: this.env.self,
+      trigger: to,
+    })
+  }
+
+  // --- data ----------------------------------------------------------------------------------------
+
+  private onChunk(now: number, msg: I3Chunk): void {
+    if (this.isSource) return
+    const chunk = msg.chunk
+    if (!this.recovery.onChunk(now, chunk)) return
+    this.lastChunkAt = now
+    if (!msg.repair && chunk.seq > this.newestSeq) {
+      this.newestSeq = chunk.seq
+      this.srcDist = now - chunk.sourceTime
+    }
+    this.env.deliver(chunk, msg.hops)
+  }
+
+  /** Fig. 6 "on receiving query distance": only a member with data knows its distance. */
+  private answerQuery(now: number, q: Query): void {
+    const srcDist = this.isSource ? 0 : this.srcDist
+    if (srcDist === null || (!this.isSource && this.phase !== 'joined')) return
+    this.queriesAnswered++
+    this.env.metric(I3_METRIC.queriesAnswered, 1)
+    this.router.send({
+      type: 'query-reply',
+      id: q.replyTo,
+      ttl: MAX_TTL,
+      origin: this.env.self,
+      nonce: q.nonce,
+      member: this.treeId,
+      timestamp: now,
+      srcDist,
+      joinable: this.membership.joinable,
+    })
+  }
+
+  // --- soft state ----------------------------------------------------------------------------------
+
+  private onRefreshAck(ack: RefreshAck): void {
+    if (this.isSource || this.phase !== 'joined') return
+    const x = ack.trigger
+    const y = ack.id
+    if (y === this.treeId && x !== this.chain.joinedAt) {
+      // A stale (x -> us) kept alive by a subtree member that has not seen our move yet.
+      this.triggers.remove(x, { kind: 'id', id: this.treeId })
+      return
+    }
+    if (this.chain.learn(x, y)) this.placeChanged()
+    this.refresher?.onAck(x, y)
+  }
+
+  /** Own triggers only this host refreshes: its private id and its recovery-group membership. */
+  private keepAlive(): void {
+    const p = this.params
+    const period = p.triggerLifetimeMs / p.refreshLossFactor
+    this.keepAliveTimer = this.timers.after(period * (0.5 + 0.5 * this.env.rng.next()), () => {
+      this.keepAliveTimer = null
+      if (!this.isSource) this.triggers.insert(this.privateId, this.self, { refresh: true })
+      this.updateRecoveryTrigger()
+      if (this.recoveryTrigger !== null)
+        this.triggers.insert(this.recoveryTrigger, this.self, { refresh: true })
+      this.keepAlive()
+    })
+  }
+
+  /** (Re-)subscribe to the recovery group when the parent or the published loss rate changed. */
+  private updateRecoveryTrigger(): void {
+    const next = this.recovery.memberTriggerId()
+    if (next === this.recoveryTrigger) return
+    if (this.recoveryTrigger !== null) this.triggers.remove(this.recoveryTrigger, this.self)
+    this.recoveryTrigger = next
+    if (next !== null) this.triggers.insert(next, this.self)
+  }
+}

@@ -1,0 +1,144 @@
+import type { NodeId } from '../../../core/ids.ts'
+import type { Env } from '../../../core/protocol.ts'
+import { fsetId, type I3Id, jsetId } from '../ids.ts'
+import { type I3Message, MAX_TTL, type QueryReply } from '../messages.ts'
+import type { I3Params } from '../params.ts'
+import type { ServerRouter } from './router.ts'
+import type { TimerTable } from './timers.ts'
+
+/** Where a join walk decided to join. */
+export interface JoinPlace {
+  /** The tree id to insert (at -> own tree id) under. */
+  readonly at: I3Id
+  /** The end host that owns `at` (the origin of its query reply): the new parent. */
+  readonly parent: NodeId
+  /** Tree ids from the group root down to `at`, and the hosts owning them (as far as replies told). */
+  readonly chain: readonly I3Id[]
+  readonly chainNodes: readonly NodeId[]
+  /** Estimated source -> joiner latency via `at` (local clocks: comparable only within one walk). */
+  readonly dist: number
+}
+
+interface Candidate {
+  readonly member: I3Id
+  readonly node: NodeId
+  readonly dist: number
+}
+
+/**
+ * The join walk of Fig. 4 / Fig. 6 as a small state machine: at each level it queries the jset
+ * and the fset of the current id at once (both replicated by i3 to every set member), waits
+ * queryWindowMs for the replies, keeps the closest joinable member seen so far, and goes down to
+ * the closest full member while that one is closer than the best joinable (branch and bound).
+ * Distances are d = arrival - reply.timestamp + reply.srcDist on this host's clock (§3.2.1): the
+ * skew between source and joiner is the same in every d, so comparisons are exact.
+ *
+ * Bounded: at most maxJoinLevels levels; replies of other nonces are ignored; nothing but the
+ * best candidate per set is stored. `exclude` (a receiver re-placing its own subtree) is never
+ * chosen nor walked through, so a walk never lands inside its own subtree.
+ */
+export class JoinWalk {
+  private nonceJ = 0
+  private nonceF = 0
+  private bestJ: Candidate | null = null
+  private bestF: Candidate | null = null
+  private best: JoinPlace | null = null
+  private chain: I3Id[] = []
+  private chainNodes: NodeId[] = []
+  private current: I3Id
+  private levels = 0
+  private timer: number | null = null
+  private finished = false
+
+  constructor(
+    private readonly env: Env<I3Message>,
+    private readonly router: ServerRouter,
+    private readonly timers: TimerTable<I3Message>,
+    private readonly params: I3Params,
+    /** This host's private id: replies are packets to it. */
+    private readonly replyTo: I3Id,
+    /** The virtual level above the root (its only member is the source, with id idg). */
+    start: I3Id,
+    private readonly exclude: I3Id | null,
+    private readonly nextNonce: () => number,
+    /** Ids a server recently refused a join at ('full'): their jset replies are stale news. */
+    private readonly knownFull: (id: I3Id, now: number) => boolean,
+    private readonly done: (now: number, place: JoinPlace | null) => void,
+  ) {
+    this.current = start
+  }
+
+  begin(): void {
+    this.queryLevel()
+  }
+
+  cancel(): void {
+    this.finished = true
+    this.timers.cancel(this.timer)
+    this.timer = null
+  }
+
+  /** A query reply; false when it belongs to no query of this walk. */
+  onReply(now: number, r: QueryReply): boolean {
+    if (this.finished) return false
+    const inJset = r.nonce === this.nonceJ
+    if (!inJset && r.nonce !== this.nonceF) return false
+    if (r.member === this.exclude || !Number.isFinite(r.timestamp) || !Number.isFinite(r.srcDist)) return true
+    const c: Candidate = { member: r.member, node: r.origin, dist: now - r.timestamp + r.srcDist }
+    // A member learns it is full only at its next probe; a joiner that was just refused there
+    // knows better and treats it as the full member it is (a way down, not a place).
+    if (inJset && !this.knownFull(r.member, now)) {
+      if (closer(c, this.bestJ)) this.bestJ = c
+    } else if (closer(c, this.bestF)) this.bestF = c
+    return true
+  }
+
+  private queryLevel(): void {
+    this.levels++
+    this.bestJ = null
+    this.bestF = null
+    this.nonceJ = this.nextNonce()
+    this.nonceF = this.nextNonce()
+    const origin = this.env.self
+    for (const [id, nonce] of [
+      [jsetId(this.current), this.nonceJ],
+      [fsetId(this.current), this.nonceF],
+    ] as const) {
+      this.router.send({ type: 'query', id, ttl: MAX_TTL, origin, nonce, replyTo: this.replyTo })
+    }
+    this.timer = this.timers.after(this.params.queryWindowMs, (now) => this.decide(now))
+  }
+
+  private decide(now: number): void {
+    this.timer = null
+    const j = this.bestJ
+    if (j && (this.best === null || j.dist < this.best.dist)) {
+      this.best = {
+        at: j.member,
+        parent: j.node,
+        chain: [...this.chain, j.member],
+        chainNodes: [...this.chainNodes, j.node],
+        dist: j.dist,
+      }
+    }
+    const f = this.bestF
+    const goDown =
+      f !== null && this.levels < this.params.maxJoinLevels && (this.best === null || f.dist < this.best.dist)
+    if (!goDown) {
+      this.finished = true
+      this.done(now, this.best)
+      return
+    }
+    this.chain.push(f.member)
+    this.chainNodes.push(f.node)
+    this.current = f.member
+    this.queryLevel()
+  }
+}
+
+/** Strictly closer, ties broken by the smaller member id so every run decides alike. */
+function closer(c: Candidate, than: Candidate | null): boolean {
+  if (than === null) return true
+  if (c.dist !== than.dist) return c.dist < than.dist
+  return c.member < than.member
+}

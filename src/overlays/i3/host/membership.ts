@@ -1,0 +1,90 @@
+import type { NodeId } from '../../../core/ids.ts'
+import { fsetId, type I3Id, jsetId } from '../ids.ts'
+import type { I3Message, Target } from '../messages.ts'
+import type { I3Params } from '../params.ts'
+import type { TimerTable } from './timers.ts'
+import type { InsertOutcome, TriggerClient } from './trigger-client.ts'
+
+/**
+ * Joinable or full (§3.2, §3.2.2): every joinableCheckMs the member tries the dummy trigger at
+ * its own tree id (an atomic probe: would one more trigger fit under the server's limit D?) and
+ * subscribes to jset(parent) when it would, fset(parent) when not, moving between the two when
+ * the answer changes. The subscription is re-inserted at each check, which also refreshes it
+ * (the check runs at least every T/k). The probe's count is how many triggers sit at the member's
+ * id: its children, plus its own self trigger for a receiver.
+ */
+export class Membership {
+  private parent: I3Id | null = null
+  private subscribed: I3Id | null = null
+  private timer: number | null = null
+  joinable = true
+  /** Triggers at the member's id at the last probe (-1 before the first answer). */
+  lastCount = -1
+
+  constructor(
+    private readonly triggers: TriggerClient,
+    private readonly timers: TimerTable<I3Message>,
+    private readonly params: I3Params,
+    private readonly self: NodeId,
+    /** The id whose triggers make this member's children (its tree id; idg for the source). */
+    private readonly memberId: I3Id,
+  ) {}
+
+  private get periodMs(): number {
+    const p = this.params
+    return Math.min(p.joinableCheckMs, p.triggerLifetimeMs / p.refreshLossFactor)
+  }
+
+  /** Start (or move) as a child of `parent`: subscribe now, then check periodically. */
+  attach(parent: I3Id): void {
+    this.parent = parent
+    this.subscribe()
+    this.timers.cancel(this.timer)
+    this.timer = this.timers.after(this.periodMs, () => this.check())
+    this.probe()
+  }
+
+  /** Remove the set subscription (leave). */
+  detach(): void {
+    this.timers.cancel(this.timer)
+    this.timer = null
+    if (this.subscribed !== null) this.triggers.remove(this.subscribed, this.hostTarget())
+    this.subscribed = null
+    this.parent = null
+  }
+
+  private check(): void {
+    this.timer = this.timers.after(this.periodMs, () => this.check())
+    this.probe()
+    this.subscribe()
+  }
+
+  private probe(): void {
+    this.triggers.insert(this.memberId, this.hostTarget(), { probe: true }, (_now, outcome, count) =>
+      this.onProbe(outcome, count),
+    )
+  }
+
+  private onProbe(outcome: InsertOutcome, count: number): void {
+    if (outcome !== 'ok' && outcome !== 'full') return
+    this.lastCount = count
+    const joinable = outcome === 'ok'
+    if (joinable === this.joinable) return
+    this.joinable = joinable
+    this.subscribe()
+  }
+
+  /** Insert (or refresh) the subscription to the right set, dropping the other one. */
+  private subscribe(): void {
+    if (this.parent === null) return
+    const set = this.joinable ? jsetId(this.parent) : fsetId(this.parent)
+    if (this.subscribed !== null && this.subscribed !== set)
+      this.triggers.remove(this.subscribed, this.hostTarget())
+    this.subscribed = set
+    this.triggers.insert(set, this.hostTarget(), { refresh: true })
+  }
+
+  private hostTarget(): Target {
+    return { kind: 'host', node: this.self }
+  }
+}

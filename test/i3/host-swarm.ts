@@ -1,0 +1,84 @@
+// Shared set-up for the i3 end-host tests: a seeded simulation with a few servers on a small
+// transit-stub network, unlimited links (the paper models latency only).
+import type { NodeId } from '../../src/core/ids.ts'
+import type { Overlay } from '../../src/core/protocol.ts'
+import { createRng } from '../../src/core/rng.ts'
+import {
+  I3HostNode,
+  type I3Message,
+  type I3Params,
+  type I3ServerNode,
+  i3,
+  parseParams,
+} from '../../src/overlays/i3/index.ts'
+import { type LinkSpec, type SimConfig, Simulation } from '../../src/sim/simulation.ts'
+import { createTransitStub } from '../../src/sim/underlay/transit-stub.ts'
+import type { Underlay } from '../../src/sim/underlay/underlay.ts'
+import { playoutConfig } from '../../src/stream/playout.ts'
+import type { StreamSpec } from '../../src/stream/stream-spec.ts'
+
+export const UNLIMITED: LinkSpec = {
+  uploadKbps: Number.POSITIVE_INFINITY,
+  downloadKbps: Number.POSITIVE_INFINITY,
+}
+
+export const HOST_TEST_STREAM: StreamSpec = {
+  streamId: 'i3-host',
+  kbps: 64,
+  chunkRateHz: 10,
+  keyframeEveryChunks: 1,
+}
+
+/** 8 + 8·2·3 = 56 routers: the transit-stub shape, small. */
+export function smallTransitStub(seed: number): Underlay {
+  return createTransitStub(
+    {
+      transitDomains: 2,
+      routersPerTransitDomain: 4,
+      stubDomainsPerTransitRouter: 2,
+      routersPerStubDomain: 3,
+    },
+    createRng(seed, 0x135),
+  )
+}
+
+export interface HostSwarmOptions {
+  seed?: number
+  servers?: number
+  params?: Record<string, unknown>
+  underlay?: Underlay
+  overlay?: Overlay<I3Message, I3Params>
+  extra?: Partial<SimConfig<I3Message, I3Params>>
+}
+
+export function hostSwarm(opts: HostSwarmOptions = {}): Simulation<I3Message, I3Params> {
+  const seed = opts.seed ?? 1
+  return new Simulation<I3Message, I3Params>({
+    seed,
+    overlay: opts.overlay ?? i3,
+    params: parseParams(opts.params ?? {}),
+    underlay: opts.underlay ?? smallTransitStub(seed),
+    stream: HOST_TEST_STREAM,
+    playout: playoutConfig(HOST_TEST_STREAM.chunkRateHz, { startupChunks: 1 }),
+    sourceLink: UNLIMITED,
+    servers: { count: opts.servers ?? 6, link: UNLIMITED },
+    ...opts.extra,
+  })
+}
+
+export function hostOf(sim: Simulation<I3Message, I3Params>, id: NodeId): I3HostNode {
+  const p = sim.protocol(id)
+  if (!(p instanceof I3HostNode)) throw new Error(`node ${id} is not an i3 end host`)
+  return p
+}
+
+export function serversOf(sim: Simulation<I3Message, I3Params>): I3ServerNode[] {
+  return sim.servers.map((id) => sim.protocol(id) as I3ServerNode)
+}
+
+/** Add `n` receivers `everyMs` apart starting now. */
+export function joinReceivers(sim: Simulation<I3Message, I3Params>, n: number, everyMs: number): NodeId[] {
+  const ids: NodeId[] = []
+  for (let i = 0; i < n; i++) sim.at(sim.now + i * everyMs, () => ids.push(sim.addViewer(UNLIMITED)))
+  return ids
+}
