@@ -1,3 +1,4 @@
+import type { Overlay } from '../../core/protocol.ts'
 import type { I3Message } from '../../overlays/i3/messages.ts'
 import type { I3Params } from '../../overlays/i3/params.ts'
 import type { I3ServerNode } from '../../overlays/i3/server/server-node.ts'
@@ -21,6 +22,8 @@ export interface RefreshRunSpec {
   /** Other i3 parameters (T, k, D, ...); `refresh` is set from `scheme`. */
   params: Record<string, unknown>
   underlay?: Partial<TransitStubOptions>
+  /** The i3 overlay (default: src/overlays/i3 via defaultI3Overlay). */
+  overlay?: Overlay<I3Message, I3Params>
   onProgress?: (nowMs: number) => void
 }
 
@@ -59,6 +62,7 @@ export function measureRefresh(spec: RefreshRunSpec): RefreshPoint {
     joinsPerS: spec.joinsPerS,
     params: { ...spec.params, refresh: spec.scheme },
     ...(spec.underlay ? { underlay: spec.underlay } : {}),
+    ...(spec.overlay ? { overlay: spec.overlay } : {}),
   })
   const { sim, params } = swarm
   const joins = runUntilJoined(swarm, spec.onProgress ? { onProgress: spec.onProgress } : {})

@@ -1,5 +1,7 @@
 import type { NodeId } from '../../core/ids.ts'
+import type { Overlay } from '../../core/protocol.ts'
 import type { I3Message } from '../../overlays/i3/messages.ts'
+import type { I3Params } from '../../overlays/i3/params.ts'
 import type { TransitStubOptions } from '../../sim/underlay/transit-stub-options.ts'
 import { hopLossRates } from './loss-rates.ts'
 import { observeSends } from './observe-sends.ts'
@@ -28,6 +30,8 @@ export interface ReliabilityRunSpec {
   /** Other i3 parameters (back-off, timeout, D, ...); `recovery` is set from `scheme`. */
   params: Record<string, unknown>
   underlay?: Partial<TransitStubOptions>
+  /** The i3 overlay (default: src/overlays/i3 via defaultI3Overlay). */
+  overlay?: Overlay<I3Message, I3Params>
   onProgress?: (nowMs: number) => void
 }
 
@@ -62,7 +66,7 @@ export function measureReliability(spec: ReliabilityRunSpec): ReliabilityPoint {
   let measured: ReadonlySet<NodeId> = new Set()
   let atSource = 0
   const source: NodeId = 0
-  const overlay = observeSends(defaultI3Overlay(), (from, _to, msg: I3Message) => {
+  const overlay = observeSends(spec.overlay ?? defaultI3Overlay(), (from, _to, msg: I3Message) => {
     if (log !== null && msg.type === 'repair-req' && measured.has(from))
       log.repairRequestSent(from as number, msg.seq)
   })
