@@ -1,5 +1,6 @@
 import type { Message } from '../core/codec.ts'
 import type { Overlay } from '../core/protocol.ts'
+import { i3 } from '../overlays/i3/index.ts'
 import { p2pcast } from '../overlays/p2pcast/index.ts'
 import { spreadit } from '../overlays/spreadit/index.ts'
 import { ScenarioError } from './scenario.ts'
@@ -12,6 +13,8 @@ import { ScenarioError } from './scenario.ts'
 const overlays: Record<string, Overlay<any, any>> = {
   spreadit,
   p2pcast,
+  // Needs infrastructure: a scenario running i3 sets `servers` (rendezvous servers).
+  i3,
 }
 
 export function overlayNames(): string[] {

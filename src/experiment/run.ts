@@ -64,6 +64,7 @@ export function runScenario(scenario: Scenario, hooks: RunHooks = {}): RunOutcom
     sourceLink: scenario.sourceLink,
     lossRate: scenario.lossRate,
     maxQueueMs: scenario.maxQueueMs,
+    ...(scenario.servers === undefined ? {} : { servers: { count: scenario.servers } }),
   })
 
   const link = linkSampler(scenario.viewerLinks)
@@ -96,7 +97,7 @@ export function runScenario(scenario: Scenario, hooks: RunHooks = {}): RunOutcom
   }
 
   const allStats = sim.allNodeStats()
-  const viewers = allStats.filter((s) => s.id !== sim.sourceId).map(viewerRecord)
+  const viewers = allStats.filter((s) => s.id !== sim.sourceId && !sim.isServer(s.id)).map(viewerRecord)
   const live = sim.liveViewers()
   const depth = treeDepths(
     sim.sourceId,

@@ -120,6 +120,11 @@ export const scenarioSchema = z.strictObject({
     .transform((c) => (Array.isArray(c) ? c : [c]))
     .default([]),
   lossRate: probability().default(0),
+  /**
+   * Infrastructure servers (i3 rendezvous servers), created before any viewer; every end host sits
+   * on a random server's LAN (SimConfig.servers). Overlays with infrastructure (i3) need it.
+   */
+  servers: count(1).optional(),
   maxQueueMs: positive().default(2000),
   sampling: z.strictObject({ intervalS: positive().default(10) }).default({ intervalS: 10 }),
 })
