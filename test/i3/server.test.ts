@@ -5,7 +5,7 @@ import { test } from 'node:test'
 import type { NodeId } from '../../src/core/ids.ts'
 import type { Env, NodeContext, Overlay, Protocol, TopologyView } from '../../src/core/protocol.ts'
 import { createRng } from '../../src/core/rng.ts'
-import { hashId, type I3Id, idOnServer, PREFIX_HEX, withSuffix } from '../../src/overlays/i3/ids.ts'
+import { hashId, type I3Id, idOnServer, withSuffix } from '../../src/overlays/i3/ids.ts'
 import {
   type I3Message,
   type I3Routed,

@@ -114,8 +114,12 @@ export class TriggerTable {
     }
     if (target.kind === 'id' && this.wouldCycle(now, id, target.id)) return { result: 'cycle', count }
     if (count >= this.limits.maxPerId) return { result: 'full', count }
-    if (this.clientCount(client) >= this.limits.maxPerClient) return { result: 'limit', count }
-    if (this.live >= this.limits.maxPerServer) return { result: 'limit', count }
+    if (!this.underLimits(client)) {
+      // Expired triggers still charged until the sweep meets them: settle them before refusing
+      // (each FIFO entry is visited once in all, so this stays amortized O(1) per trigger).
+      this.expireDue(now, Number.POSITIVE_INFINITY)
+      if (!this.underLimits(client)) return { result: 'limit', count }
+    }
     const trigger: StoredTrigger = {
       id,
       target,
@@ -126,6 +130,10 @@ export class TriggerTable {
     }
     this.store(trigger)
     return { result: 'ok', count: count + 1 }
+  }
+
+  private underLimits(client: NodeId): boolean {
+    return this.clientCount(client) < this.limits.maxPerClient && this.live < this.limits.maxPerServer
   }
 
   /** Remove a stored trigger now (an explicit remove). */
