@@ -1,7 +1,7 @@
 // Shared set-up for the i3 end-host tests: a seeded simulation with a few servers on a small
 // transit-stub network, unlimited links (the paper models latency only).
 import type { NodeId } from '../../src/core/ids.ts'
-import type { Overlay } from '../../src/core/protocol.ts'
+import type { Env, Overlay } from '../../src/core/protocol.ts'
 import { createRng } from '../../src/core/rng.ts'
 import {
   I3HostNode,
@@ -81,4 +81,73 @@ export function joinReceivers(sim: Simulation<I3Message, I3Params>, n: number, e
   const ids: NodeId[] = []
   for (let i = 0; i < n; i++) sim.at(sim.now + i * everyMs, () => ids.push(sim.addViewer(UNLIMITED)))
   return ids
+}
+
+/** The i3 overlay with every chunk handed to a player recorded per node (seqs, in delivery order). */
+export function recordingI3(): { overlay: Overlay<I3Message, I3Params>; delivered: Map<NodeId, number[]> } {
+  const delivered = new Map<NodeId, number[]>()
+  const overlay: Overlay<I3Message, I3Params> = {
+    ...i3,
+    createNode(env, ctx, params) {
+      const seqs: number[] = []
+      delivered.set(env.self, seqs)
+      const recording: Env<I3Message> = {
+        self: env.self,
+        rng: env.rng,
+        send: (to, msg) => env.send(to, msg),
+        setTimer: (delayMs, kind, arg) => env.setTimer(delayMs, kind, arg),
+        cancelTimer: (id) => env.cancelTimer(id),
+        deliver: (chunk, hops) => {
+          seqs.push(chunk.seq)
+          env.deliver(chunk, hops)
+        },
+        locate: () => env.locate(),
+        distance: (a, b) => env.distance(a, b),
+        metric: (name, value) => env.metric(name, value),
+        disconnect: (peer) => env.disconnect(peer),
+      }
+      return i3.createNode(recording, ctx, params)
+    },
+  }
+  return { overlay, delivered }
+}
+
+/**
+ * The i3 overlay on unsynchronized clocks: every node sees now + its own fixed offset (the
+ * source's chunks carry its skewed departure time). Timers are relative, so only what the
+ * protocol computes from clock readings can change.
+ */
+export function skewedI3(skewOf: (self: NodeId) => number): Overlay<I3Message, I3Params> {
+  return {
+    ...i3,
+    createNode(env, ctx, params) {
+      const inner = i3.createNode(env, ctx, params)
+      const s = skewOf(env.self)
+      return {
+        start: (now) => inner.start(now + s),
+        onMessage: (now, from, msg) => inner.onMessage(now + s, from, msg),
+        onTimer: (now, kind, arg) => inner.onTimer(now + s, kind, arg),
+        publish: (now, chunk) => inner.publish(now + s, { ...chunk, sourceTime: chunk.sourceTime + s }),
+        leave: (now) => inner.leave(now + s),
+        topology: () => inner.topology(),
+      }
+    },
+  }
+}
+
+/** Seqs missing from a node's deliveries in [from, to], and seqs it was handed twice. */
+export function gapsAndRepeats(
+  seqs: readonly number[],
+  from: number,
+  to: number,
+): { missing: number[]; repeated: number[] } {
+  const seen = new Set<number>()
+  const repeated: number[] = []
+  for (const s of seqs) {
+    if (seen.has(s)) repeated.push(s)
+    seen.add(s)
+  }
+  const missing: number[] = []
+  for (let s = from; s <= to; s++) if (!seen.has(s)) missing.push(s)
+  return { missing, repeated }
 }

@@ -104,7 +104,6 @@ export class I3HostNode implements Protocol<I3Message> {
   private srcDist: number | null = null
   private newestSeq = -1
   private queriesAnswered = 0
-  private keepAliveTimer: number | null = null
   private probeTimer: number | null = null
 
   constructor(
@@ -296,7 +295,7 @@ export class I3HostNode implements Protocol<I3Message> {
 
   // --- join ----------------------------------------------------------------------------------------
 
-  private beginWalk(now: number, exclude: I3Id | null = null): void {
+  private beginWalk(now: number, below: JoinPlace | null = null, exclude: I3Id | null = null): void {
     this.phase = 'walking'
     this.joinStartedAt = now
     this.walk = new JoinWalk(
@@ -311,6 +310,7 @@ export class I3HostNode implements Protocol<I3Message> {
       (id, t) => (this.knownFull.get(id) ?? Number.NEGATIVE_INFINITY) > t,
       (t, place) => this.onWalkDone(t, place),
     )
+    if (below !== null) this.walk.startBelow(below.chain, below.chainNodes)
     this.walk.begin()
   }
 
@@ -330,7 +330,12 @@ export class I3HostNode implements Protocol<I3Message> {
         return
       }
       this.env.metric(I3_METRIC.joinRetries, 1)
-      if (outcome === 'full') this.noteFull(place.at, t)
+      if (outcome === 'full') {
+        // Lost a race for the last slot: the places nearest are the full member's children.
+        this.noteFull(place.at, t)
+        this.beginWalk(t, place)
+        return
+      }
       this.beginWalk(t)
     })
   }
@@ -427,6 +432,8 @@ export class I3HostNode implements Protocol<I3Message> {
     if (srcDist === null || (!this.isSource && this.phase !== 'joined')) return
     this.queriesAnswered++
     this.env.metric(I3_METRIC.queriesAnswered, 1)
+    // Queries mean joins are coming: check joinable now rather than at the next period.
+    this.membership.probeSoon(now)
     this.router.send({
       type: 'query-reply',
       id: q.replyTo,
@@ -459,8 +466,7 @@ export class I3HostNode implements Protocol<I3Message> {
   private keepAlive(): void {
     const p = this.params
     const period = p.triggerLifetimeMs / p.refreshLossFactor
-    this.keepAliveTimer = this.timers.after(period * (0.5 + 0.5 * this.env.rng.next()), () => {
-      this.keepAliveTimer = null
+    this.timers.after(period * (0.5 + 0.5 * this.env.rng.next()), () => {
       if (!this.isSource) this.triggers.insert(this.privateId, this.self, { refresh: true })
       this.updateRecoveryTrigger()
       if (this.recoveryTrigger !== null)

@@ -57,7 +57,7 @@ export class JoinWalk {
     private readonly params: I3Params,
     /** This host's private id: replies are packets to it. */
     private readonly replyTo: I3Id,
-    /** The virtual level above the root (its only member is the source, with id idg). */
+    /** Where the walk starts: the virtual level above the root (its only member is the source). */
     start: I3Id,
     private readonly exclude: I3Id | null,
     private readonly nextNonce: () => number,
@@ -66,6 +66,18 @@ export class JoinWalk {
     private readonly done: (now: number, place: JoinPlace | null) => void,
   ) {
     this.current = start
+  }
+
+  /**
+   * Start below a member instead (a retry after a join there came back 'full': the member's
+   * children are the next places near it). `chain` ends with that member's id.
+   */
+  startBelow(chain: readonly I3Id[], chainNodes: readonly NodeId[]): void {
+    const last = chain[chain.length - 1]
+    if (last === undefined) return
+    this.chain = chain.slice(0, this.params.maxJoinLevels)
+    this.chainNodes = chainNodes.slice(0, this.chain.length)
+    this.current = last
   }
 
   begin(): void {
@@ -85,9 +97,9 @@ export class JoinWalk {
     if (!inJset && r.nonce !== this.nonceF) return false
     if (r.member === this.exclude || !Number.isFinite(r.timestamp) || !Number.isFinite(r.srcDist)) return true
     const c: Candidate = { member: r.member, node: r.origin, dist: now - r.timestamp + r.srcDist }
-    // A member learns it is full only at its next probe; a joiner that was just refused there
-    // knows better and treats it as the full member it is (a way down, not a place).
-    if (inJset && !this.knownFull(r.member, now)) {
+    // A member learns it is full only at its next probe (its reply says so; its set subscription
+    // may lag); a joiner just refused there knows better too: a way down, not a place.
+    if (inJset && r.joinable && !this.knownFull(r.member, now)) {
       if (closer(c, this.bestJ)) this.bestJ = c
     } else if (closer(c, this.bestF)) this.bestF = c
     return true
@@ -112,7 +124,7 @@ export class JoinWalk {
   private decide(now: number): void {
     this.timer = null
     const j = this.bestJ
-    if (j && (this.best === null || j.dist < this.best.dist)) {
+    if (j && (this.best === null || j.dist < this.best.dist - TIE_MS)) {
       this.best = {
         at: j.member,
         parent: j.node,
@@ -123,7 +135,9 @@ export class JoinWalk {
     }
     const f = this.bestF
     const goDown =
-      f !== null && this.levels < this.params.maxJoinLevels && (this.best === null || f.dist < this.best.dist)
+      f !== null &&
+      this.levels < this.params.maxJoinLevels &&
+      (this.best === null || f.dist < this.best.dist - TIE_MS)
     if (!goDown) {
       this.finished = true
       this.done(now, this.best)
@@ -136,9 +150,16 @@ export class JoinWalk {
   }
 }
 
+/**
+ * Distances closer than this are a tie. Members on one server LAN are equally far, but their d
+ * values come out of sums of clock readings whose rounding depends on the clocks' offsets: an
+ * exact comparison would let the skew of §3.2.1 decide after all.
+ */
+const TIE_MS = 1e-6
+
 /** Strictly closer, ties broken by the smaller member id so every run decides alike. */
 function closer(c: Candidate, than: Candidate | null): boolean {
   if (than === null) return true
-  if (c.dist !== than.dist) return c.dist < than.dist
+  if (Math.abs(c.dist - than.dist) > TIE_MS) return c.dist < than.dist
   return c.member < than.member
 }

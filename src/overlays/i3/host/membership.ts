@@ -17,6 +17,7 @@ export class Membership {
   private parent: I3Id | null = null
   private subscribed: I3Id | null = null
   private timer: number | null = null
+  private lastProbeAt = Number.NEGATIVE_INFINITY
   joinable = true
   /** Triggers at the member's id at the last probe (-1 before the first answer). */
   lastCount = -1
@@ -40,8 +41,8 @@ export class Membership {
     this.parent = parent
     this.subscribe()
     this.timers.cancel(this.timer)
-    this.timer = this.timers.after(this.periodMs, () => this.check())
-    this.probe()
+    this.timer = this.timers.after(this.periodMs, (t) => this.check(t))
+    this.probe(Number.NEGATIVE_INFINITY)
   }
 
   /** Remove the set subscription (leave). */
@@ -53,13 +54,20 @@ export class Membership {
     this.parent = null
   }
 
-  private check(): void {
-    this.timer = this.timers.after(this.periodMs, () => this.check())
-    this.probe()
+  /** Probe now unless a probe went out within the last quarter query window. */
+  probeSoon(now: number): void {
+    if (this.parent === null || now - this.lastProbeAt < this.params.queryWindowMs / 4) return
+    this.probe(now)
+  }
+
+  private check(now: number): void {
+    this.timer = this.timers.after(this.periodMs, (t) => this.check(t))
+    this.probe(now)
     this.subscribe()
   }
 
-  private probe(): void {
+  private probe(now: number): void {
+    this.lastProbeAt = now
     this.triggers.insert(this.memberId, this.hostTarget(), { probe: true }, (_now, outcome, count) =>
       this.onProbe(outcome, count),
     )
