@@ -5,12 +5,14 @@ import type { Env, Overlay } from '../../src/core/protocol.ts'
 import { createRng } from '../../src/core/rng.ts'
 import {
   I3HostNode,
+  type I3Id,
   type I3Message,
   type I3Params,
   type I3ServerNode,
   i3,
   parseParams,
 } from '../../src/overlays/i3/index.ts'
+import type { Target } from '../../src/overlays/i3/messages.ts'
 import { type LinkSpec, type SimConfig, Simulation } from '../../src/sim/simulation.ts'
 import { createTransitStub } from '../../src/sim/underlay/transit-stub.ts'
 import type { Underlay } from '../../src/sim/underlay/underlay.ts'
@@ -150,4 +152,12 @@ export function gapsAndRepeats(
   const missing: number[] = []
   for (let s = from; s <= to; s++) if (!seen.has(s)) missing.push(s)
   return { missing, repeated }
+}
+
+/** Whether trigger (id -> target) is live on the server that owns id. */
+export function triggerLive(sim: Simulation<I3Message, I3Params>, id: I3Id, target: Target): boolean {
+  const servers = serversOf(sim)
+  const owner = servers[0]!.ownerOf(id)
+  const server = sim.protocol(owner) as I3ServerNode
+  return server.table.find(sim.now, id, target) !== undefined
 }

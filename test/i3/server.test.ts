@@ -412,3 +412,96 @@ function testChunk(seq: number): Chunk {
     auth: null,
   }
 }
+
+test('a chain whose next id lives on the same server is followed locally, without a network hop', () => {
+  const { sim, hosts, server } = world(1, 1)
+  const [sender, receiver] = [hosts[0]!, hosts[1]!]
+  const [x, y] = [hashId('local', 'x'), hashId('local', 'y')]
+  receiver.insert(y, host(receiver.env.self))
+  receiver.insert(x, toId(y))
+  sim.runUntil(100)
+  sender.query(x)
+  sim.runUntil(200)
+  const s = server(sim.servers[0]!)
+  assert.deepEqual(queriesAt(receiver), [y])
+  assert.equal(receiver.received.find((r) => r.msg.type === 'query')?.at, 120, 'two network hops in all')
+  assert.deepEqual([s.counters.chained, s.counters.forwarded, s.counters.delivered], [1, 0, 1])
+})
+
+test('servers never throw on decoded garbage, from hosts or from other servers', () => {
+  const servers = [1, 2, 3]
+  const sent: { to: NodeId; msg: I3Message }[] = []
+  const env: Env<I3Message> = {
+    self: 1,
+    rng: createRng(1),
+    send: (to, msg) => sent.push({ to, msg }),
+    setTimer: () => 0,
+    cancelTimer() {},
+    deliver() {},
+    locate: () => [],
+    distance: () => 0,
+    metric() {},
+    disconnect() {},
+  }
+  const params = parseParams({ maxTriggersPerId: 2, maxTriggersPerClient: 3 })
+  const node = new I3ServerNode(
+    env,
+    { source: 0, streamKbps: 1, uploadKbps: 1, role: 'server', servers },
+    params,
+  )
+  node.start(0)
+  // Valid frames of every kind, bytes flipped at random: whatever still decodes is fed to the server.
+  const fuzzRng = createRng(77)
+  const ids = [
+    hashId('f1'),
+    hashId('f2'),
+    idOnServer(1, fuzzRng),
+    withSuffix(idOnServer(1, fuzzRng), '0'.repeat(16)),
+  ]
+  const seeds: I3Message[] = ids.flatMap((id, i): I3Message[] => [
+    {
+      type: 'insert',
+      id,
+      ttl: 9,
+      origin: 7,
+      target: toId(ids[(i + 1) % 4]!),
+      nonce: 1,
+      refresh: false,
+      probe: false,
+    },
+    { type: 'insert', id, ttl: 9, origin: 7, target: host(7), nonce: 2, refresh: true, probe: false },
+    { type: 'remove', id, ttl: 9, origin: 7, target: host(7) },
+    { type: 'query', id, ttl: 9, origin: 7, nonce: 3, replyTo: id },
+    {
+      type: 'chunk',
+      id,
+      ttl: 2,
+      origin: 2,
+      chunk: { ...testChunk(1), payload: new Uint8Array(3), size: 3 },
+      hops: 1,
+      repair: false,
+    },
+    { type: 'cache', id, server: 2 },
+    { type: 'inserted', id, nonce: 1, result: 'ok', count: 1, server: 2 },
+  ])
+  const frames = seeds.map((m) => i3Codec.encode(m))
+  let fed = 0
+  for (let i = 0; i < 20_000; i++) {
+    const frame = frames[fuzzRng.int(frames.length)]!.slice()
+    const flips = fuzzRng.int(3)
+    for (let f = 0; f < flips; f++) frame[2 + fuzzRng.int(frame.length - 2)] = fuzzRng.int(256)
+    let msg: I3Message
+    try {
+      msg = i3Codec.decode(frame)
+    } catch {
+      continue
+    }
+    const from = [1, 2, 3, 7, 8, 'x'][fuzzRng.int(6)]!
+    node.onMessage(i, from, msg)
+    if (i % 1000 === 0) node.onTimer(i, 1)
+    fed++
+  }
+  assert.ok(fed > 10_000, `${fed} decoded messages fed`)
+  assert.ok(sent.length > 1000, 'and the server kept answering')
+  for (const { msg } of sent) assert.doesNotThrow(() => i3Codec.encode(msg), 'everything it sends encodes')
+})
