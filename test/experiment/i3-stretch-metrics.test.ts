@@ -78,18 +78,19 @@ function chunkMsg(seq: number, sourceTime: number, repair = false): I3Message {
   return { type: 'chunk', id: hashId('g'), ttl: 10, origin: 0, chunk, hops: 0, repair }
 }
 
-test('wire trace: follows the first chunk cut after arming, first arrival per end host, queries per host', () => {
+test('wire trace: follows the first chunk cut after the arming instant, first arrival per end host, queries per host', () => {
   const servers = new Set([1, 2])
   const trace = new I3WireTrace((id) => servers.has(id as number))
   const t = trace.onTransmit
   t(0, 1, chunkMsg(4, 900), 100, 900, 900) // before arming: ignored
   trace.traceNextChunk(1000)
   t(1, 5, chunkMsg(4, 900), 100, 1001, 1010) // older chunk still in flight: ignored
-  t(0, 1, chunkMsg(5, 1000), 100, 1000, 1000)
-  t(1, 2, chunkMsg(5, 1000), 100, 1000, 1020)
-  t(2, 5, chunkMsg(5, 1000), 100, 1020, 1050)
-  t(2, 6, chunkMsg(5, 1000, true), 100, 1020, 1030) // a repair: not the tree's path
-  t(1, 5, chunkMsg(5, 1000), 100, 1030, 1040) // a second copy arriving earlier
+  t(1, 5, chunkMsg(7, 1000), 100, 1001, 1010) // cut at the arming instant: already on its way, ignored
+  t(0, 1, chunkMsg(5, 1000.5), 100, 1000.5, 1000.5)
+  t(1, 2, chunkMsg(5, 1000.5), 100, 1000, 1020)
+  t(2, 5, chunkMsg(5, 1000.5), 100, 1020, 1050)
+  t(2, 6, chunkMsg(5, 1000.5, true), 100, 1020, 1030) // a repair: not the tree's path
+  t(1, 5, chunkMsg(5, 1000.5), 100, 1030, 1040) // a second copy arriving earlier
   t(1, 5, chunkMsg(6, 1100), 100, 1100, 1100) // the next chunk: ignored
   const query: I3Message = {
     type: 'query',
@@ -105,7 +106,7 @@ test('wire trace: follows the first chunk cut after arming, first arrival per en
   assert.equal(trace.tracedSeq, 5)
   assert.deepEqual(trace.hopFrom, [0, 1, 2, 1])
   assert.deepEqual(trace.hopTo, [1, 2, 5, 5])
-  assert.equal(trace.delayAt(5), 40)
+  assert.equal(trace.delayAt(5), 39.5)
   assert.equal(trace.delayAt(6), null)
   assert.deepEqual([...trace.queriesTo], [[5, 2]])
 })

@@ -28,7 +28,10 @@ export class I3WireTrace {
 
   constructor(private readonly isServer: (id: NodeId) => boolean) {}
 
-  /** Trace the first chunk the source cuts at or after `nowMs`. */
+  /**
+   * Trace the first chunk the source cuts after `nowMs`. Call between runs: a chunk due exactly at
+   * `nowMs` has already been cut and partly sent, so it would be traced without its first hop.
+   */
   traceNextChunk(nowMs: number): void {
     this.armedAtMs = nowMs
     this.tracedSeq = null
@@ -45,7 +48,7 @@ export class I3WireTrace {
     if (msg.type !== 'chunk' || msg.repair) return
     const chunk = msg.chunk
     if (this.tracedSeq === null) {
-      if (chunk.sourceTime < this.armedAtMs) return
+      if (chunk.sourceTime <= this.armedAtMs) return
       this.tracedSeq = chunk.seq
       this.tracedSourceTime = chunk.sourceTime
     }
