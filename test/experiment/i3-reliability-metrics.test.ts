@@ -74,7 +74,7 @@ test('recovery times over 600 ms lower the within-600 fraction', () => {
   )
 })
 
-test('§6.3 hop loss: i3 hops U[0, 4%) per server pair, last hops U[0, 8%) per end host, lossless source uplink', () => {
+test('§6.3 hop loss: i3 hops U[0, 4%) per server pair, last hops U[0, 8%) per end host, nothing upstream', () => {
   const loss = hopLossRates({ serverCount: 50, i3HopMax: 0.04, lastHopMax: 0.08, seed: 9 })
   const i3: number[] = []
   for (let a = 1; a <= 50; a++)
@@ -85,8 +85,9 @@ test('§6.3 hop loss: i3 hops U[0, 4%) per server pair, last hops U[0, 8%) per e
     }
   const last: number[] = []
   for (let host = 51; host < 2051; host++) {
-    const r = loss.lossOf(host, 7)
-    assert.equal(r, loss.lossOf(3, host), 'the same access hop to any server, both ways')
+    const r = loss.lossOf(7, host)
+    assert.equal(r, loss.lossOf(3, host), 'the same access hop from any server')
+    assert.equal(loss.lossOf(host, 7), 0, 'end host -> server has no rate in the paper')
     last.push(r)
   }
   for (const [rates, max] of [
@@ -100,6 +101,8 @@ test('§6.3 hop loss: i3 hops U[0, 4%) per server pair, last hops U[0, 8%) per e
   }
   assert.equal(loss.lossOf(0, 5), 0, 'the source uplink is lossless')
   assert.ok(loss.lossOf(5, 0) > 0, 'servers to the source use its last-hop rate')
+  assert.equal(loss.lastHopRate(77), loss.lossOf(1, 77))
+  assert.equal(loss.i3HopRate(4, 9), loss.lossOf(9, 4))
   const other = hopLossRates({ serverCount: 50, i3HopMax: 0.04, lastHopMax: 0.08, seed: 10 })
   assert.notEqual(other.lossOf(1, 2), loss.lossOf(1, 2), 'the seed changes the draws')
 })

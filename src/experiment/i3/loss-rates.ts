@@ -5,26 +5,26 @@ import type { NodeId } from '../../core/ids.ts'
  * hops, and between 0-8% to the hops from i3 servers to end-hosts. Both data and control packets
  * are dropped with the same probability."
  *
- * What counts as a hop here (the simulator's nodes: source 0, servers 1..serverCount, viewers
- * after them; end hosts only ever talk to servers):
- * - i3 hop: one message between two servers. Each unordered server pair has its own rate
- *   U[0, i3HopMax), drawn once (a hash of seed and pair, so 8,192 servers need no 67M-entry table).
- * - last hop: one message between a server and an end host, in either direction. Each end host
- *   has one rate U[0, lastHopMax) for all its traffic with servers (its access hop).
- * - the source's upstream (source -> server) is lossless: a chunk lost there is lost by every
- *   receiver, and §5's recovery has nobody to ask for it (the source is in no recovery group).
- *   Messages from servers to the source do use the source's last-hop rate.
+ * What counts as a hop here, read literally (the simulator's nodes: source 0, servers
+ * 1..serverCount, viewers after them; end hosts only ever talk to servers):
+ * - i3 hop: one message from a server to another server. Each unordered server pair has its own
+ *   rate U[0, i3HopMax), drawn once (a hash of seed and pair, so 8,192 servers need no 67M-entry
+ *   table).
+ * - last hop: one message from a server to an end host. Each end host has one rate
+ *   U[0, lastHopMax) for everything servers send it (its access hop, downstream).
+ * - end host -> server: lossless. The paper gives this direction no rate; charging the last-hop
+ *   rate both ways would put four lossy hops on every repair round trip instead of two. It also
+ *   keeps the source's uplink lossless (a chunk lost there is lost by every receiver and §5 has
+ *   nobody to ask for it).
  */
 export interface HopLossSpec {
   /** Servers are node ids 1..serverCount (SimConfig.servers). */
   serverCount: number
   /** i3 hops: rate ~ U[0, i3HopMax) per server pair (paper: 0.04). */
   i3HopMax: number
-  /** Server <-> end host: rate ~ U[0, lastHopMax) per end host (paper: 0.08). */
+  /** Server -> end host: rate ~ U[0, lastHopMax) per end host (paper: 0.08). */
   lastHopMax: number
   seed: number
-  /** The source's node id (default 0, the simulator's). */
-  source?: NodeId
 }
 
 export interface HopLoss {
@@ -32,7 +32,7 @@ export interface HopLoss {
   lossOf(from: NodeId, to: NodeId): number
   /** Loss rate of the hop between two servers (symmetric). */
   i3HopRate(a: number, b: number): number
-  /** Loss rate of an end host's hop to and from servers. */
+  /** Loss rate of what servers send an end host. */
   lastHopRate(host: number): number
 }
 
@@ -59,7 +59,6 @@ export function hashUniform(seed: number, salt: number, a: number, b: number): n
 
 export function hopLossRates(spec: HopLossSpec): HopLoss {
   const { serverCount, i3HopMax, lastHopMax, seed } = spec
-  const source = spec.source ?? 0
   for (const [name, v] of [
     ['i3HopMax', i3HopMax],
     ['lastHopMax', lastHopMax],
@@ -74,13 +73,9 @@ export function hopLossRates(spec: HopLossSpec): HopLoss {
     i3HopRate,
     lastHopRate,
     lossOf(from, to) {
-      const fromServer = isServer(from)
-      const toServer = isServer(to)
-      if (fromServer && toServer) return i3HopRate(from, to)
-      if (from === source) return 0
-      const host = fromServer ? to : from
-      // Host-to-host traffic does not exist in i3; were it to appear, it is charged as a last hop.
-      return typeof host === 'number' ? lastHopRate(host) : 0
+      if (!isServer(from)) return 0
+      if (isServer(to)) return i3HopRate(from, to)
+      return typeof to === 'number' ? lastHopRate(to) : 0
     },
   }
 }

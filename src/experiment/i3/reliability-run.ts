@@ -1,8 +1,10 @@
 import type { NodeId } from '../../core/ids.ts'
 import type { Overlay } from '../../core/protocol.ts'
+import { I3_METRIC } from '../../overlays/i3/host/metrics.ts'
 import type { I3Message } from '../../overlays/i3/messages.ts'
 import type { I3Params } from '../../overlays/i3/params.ts'
 import type { TransitStubOptions } from '../../sim/underlay/transit-stub-options.ts'
+import { type Summary, summarize } from '../../stream/summary.ts'
 import { hopLossRates } from './loss-rates.ts'
 import { observeSends } from './observe-sends.ts'
 import { defaultI3Overlay } from './overlay.ts'
@@ -43,8 +45,52 @@ export interface ReliabilityPoint extends ReliabilityMetrics {
   toSeq: number
   /** Repair requests that reached the source (it is no receiver and is left out of the max). */
   repairRequestsAtSource: number
-  /** Messages the network lost while loss was on, by kind. */
+  /** Messages the network lost from loss-on to the end. */
   lostMessages: number
+  /**
+   * The end hosts' own counts (Env.metric, src/overlays/i3/host/metrics.ts) from the window's
+   * start to the end of the run, all sequence numbers: a cross-check of the observed figures and
+   * the split of requests into first tries / re-sends (repairRequestsSent) and escalations.
+   */
+  hostMetrics: HostRecoveryMetrics
+}
+
+export interface HostRecoveryMetrics {
+  lossesDetected: number
+  repairRequestsSent: number
+  repairEscalations: number
+  repairRequestsReceived: number
+  repairsSent: number
+  repairsAbandoned: number
+  duplicates: number
+  recoveryMs: Summary
+}
+
+const HOST_COUNTS = [
+  'lossesDetected',
+  'repairRequestsSent',
+  'repairEscalations',
+  'repairRequestsReceived',
+  'repairsSent',
+  'repairsAbandoned',
+  'duplicates',
+] as const
+
+/** What the hosts recorded after `mark` (metric name -> values recorded before it). */
+function hostMetricsSince(
+  metrics: ReadonlyMap<string, readonly number[]>,
+  mark: ReadonlyMap<string, number>,
+): HostRecoveryMetrics {
+  const since = (name: string) => (metrics.get(name) ?? []).slice(mark.get(name) ?? 0)
+  const counts = Object.fromEntries(HOST_COUNTS.map((k) => [k, since(I3_METRIC[k]).length])) as Record<
+    (typeof HOST_COUNTS)[number],
+    number
+  >
+  return { ...counts, recoveryMs: summarize(since(I3_METRIC.recoveryMs)) }
+}
+
+function markMetrics(metrics: ReadonlyMap<string, readonly number[]>): Map<string, number> {
+  return new Map([...metrics].map(([name, values]) => [name, values.length]))
 }
 
 /**
@@ -105,6 +151,7 @@ export function measureReliability(spec: ReliabilityRunSpec): ReliabilityPoint {
   })
   measured = new Set(swarm.receivers.filter((id) => hasJoined(swarm, id)))
   for (const id of measured) log.addReceiver(id as number)
+  const mark = markMetrics(sim.protocolMetrics())
   sim.runUntil(sim.now + (spec.windowS + spec.tailS) * 1000, spec.onProgress)
   const lostAfter = sim.allNodeStats().reduce((s, n) => s + n.lostMessages, 0)
   return {
@@ -115,6 +162,7 @@ export function measureReliability(spec: ReliabilityRunSpec): ReliabilityPoint {
     toSeq,
     repairRequestsAtSource: atSource,
     lostMessages: lostAfter - lostBefore,
+    hostMetrics: hostMetricsSince(sim.protocolMetrics(), mark),
     ...log.metrics(),
   }
 }

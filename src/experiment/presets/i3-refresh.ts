@@ -1,3 +1,6 @@
+import type { Overlay } from '../../core/protocol.ts'
+import type { I3Message } from '../../overlays/i3/messages.ts'
+import type { I3Params } from '../../overlays/i3/params.ts'
 import { lineChart, type Point } from '../../report/charts.ts'
 import { textTable } from '../../report/table.ts'
 import type { TransitStubOptions } from '../../sim/underlay/transit-stub-options.ts'
@@ -15,6 +18,8 @@ export interface I3RefreshConfig {
   /** i3 parameters besides `refresh` (T, k, D: the paper's by default). */
   params: Record<string, unknown>
   underlay?: Partial<TransitStubOptions>
+  /** Tests may pass a stand-in; the default is src/overlays/i3. */
+  overlay?: Overlay<I3Message, I3Params>
 }
 
 export const I3_REFRESH_DEFAULTS: I3RefreshConfig = {
@@ -103,6 +108,7 @@ export function i3RefreshPreset(config: I3RefreshConfig = I3_REFRESH_DEFAULTS): 
               periods: config.periods,
               params: config.params,
               ...(config.underlay ? { underlay: config.underlay } : {}),
+              ...(config.overlay ? { overlay: config.overlay } : {}),
             }),
           )
       const rows = points.map(row)

@@ -1,3 +1,6 @@
+import type { Overlay } from '../../core/protocol.ts'
+import type { I3Message } from '../../overlays/i3/messages.ts'
+import type { I3Params } from '../../overlays/i3/params.ts'
 import { cdfChart, lineChart, type Point } from '../../report/charts.ts'
 import { textTable } from '../../report/table.ts'
 import type { TransitStubOptions } from '../../sim/underlay/transit-stub-options.ts'
@@ -22,6 +25,8 @@ export interface I3ReliabilityConfig {
   /** i3 parameters besides `recovery` (back-off, timeout, D: the paper's by default). */
   params: Record<string, unknown>
   underlay?: Partial<TransitStubOptions>
+  /** Tests may pass a stand-in; the default is src/overlays/i3. */
+  overlay?: Overlay<I3Message, I3Params>
 }
 
 export const I3_RELIABILITY_DEFAULTS: I3ReliabilityConfig = {
@@ -151,6 +156,7 @@ export function i3ReliabilityPreset(config: I3ReliabilityConfig = I3_RELIABILITY
               lastHopMax: config.lastHopMax,
               params: config.params,
               ...(config.underlay ? { underlay: config.underlay } : {}),
+              ...(config.overlay ? { overlay: config.overlay } : {}),
             }),
           })
       const facts = `loss U[0, ${config.i3HopMax * 100}%) per i3 hop, U[0, ${config.lastHopMax * 100}%) last hop, ${config.chunkRateHz} packets/s, ${config.windowS} s window, ${config.servers} servers, transit-stub underlay, seed ${opts.seed}`
@@ -168,6 +174,7 @@ export function i3ReliabilityPreset(config: I3ReliabilityConfig = I3_RELIABILITY
             'paper',
             'max req/seq',
             'paper',
+            'escalated/drop',
             '<=600ms',
             'p50 ms',
             'p99 ms',
@@ -185,6 +192,9 @@ export function i3ReliabilityPreset(config: I3ReliabilityConfig = I3_RELIABILITY
               paper ? fmt(paperValue(paper, r.scheme, 'repairsPerDrop'), 2) : '-',
               fmt(r.maxRepairRequestsPerSeq, 3),
               paper ? fmt(paperValue(paper, r.scheme, 'maxPerSeq'), 2) : '-',
+              r.hostMetrics.lossesDetected === 0
+                ? '-'
+                : fmt(r.hostMetrics.repairEscalations / r.hostMetrics.lossesDetected, 3),
               r.recoveredWithin600Ms === null ? '-' : fmt(r.recoveredWithin600Ms, 3),
               fmt(r.recoveryMs.p50, 0),
               fmt(r.recoveryMs.p99, 0),
