@@ -124,7 +124,7 @@ export class I3HostNode implements Protocol<I3Message> {
     this.triggers = new TriggerClient(env, this.router, this.timers, params.queryWindowMs)
     this.group = groupId(ctx.source)
     this.virtualRoot = virtualRootId(this.group)
-    this.chain = new AncestorChain(this.group, params.maxJoinLevels + 1)
+    this.chain = new AncestorChain(params.maxJoinLevels + 1)
     const isSource = ctx.role === 'source'
     this.privateId = idOnServer(nearest, env.rng)
     this.treeId = isSource ? this.group : idOnServer(nearest, env.rng)
@@ -361,7 +361,7 @@ export class I3HostNode implements Protocol<I3Message> {
     this.scheduleProbe()
   }
 
-  /** The chain changed (join, move, learned splice): path refresh and recovery follow it. */
+  /** The chain changed (join, move up): path refresh and recovery follow it. */
   private placeChanged(): void {
     this.refresher?.setPath(this.chain.ids)
     const above = this.chain.aboveJoinedAt ?? (this.chain.length === 1 ? this.virtualRoot : null)
@@ -378,11 +378,16 @@ export class I3HostNode implements Protocol<I3Message> {
     this.probeTimer = this.timers.after(delay, () => this.probeParentLevel())
   }
 
-  /** If the grandparent's id has room (the dummy trigger fits), move up there with the subtree. */
+  /**
+   * If the grandparent's id has room (the dummy trigger fits), move up there. Only a receiver
+   * without children moves: its descendants refresh the path they joined through and would keep
+   * the old chain alive (a REFRESH_ACK names only the trigger id, not the new shape), so an
+   * interior node stays put; its subtree is fed through soft state whatever happens above.
+   */
   private probeParentLevel(): void {
     this.probeTimer = null
     this.scheduleProbe()
-    if (this.phase !== 'joined') return
+    if (this.phase !== 'joined' || this.membership.lastCount > 1) return
     const up = this.chain.aboveJoinedAt
     if (up === undefined) return
     const target: Target = { kind: 'id', id: this.treeId }
@@ -402,14 +407,6 @@ export class I3HostNode implements Protocol<I3Message> {
     this.env.metric(I3_METRIC.movesUp, 1)
     this.placeChanged()
     this.membership.attach(to)
-    // Tell the subtree at once (it refreshes the path through us): our parent is now `to`.
-    this.router.send({
-      type: 'refresh-ack',
-      id: this.treeId,
-      ttl: MAX_TTL,
-      origin: this.env.self,
-      trigger: to,
-    })
   }
 
   // --- data ----------------------------------------------------------------------------------------
@@ -451,15 +448,7 @@ export class I3HostNode implements Protocol<I3Message> {
 
   private onRefreshAck(ack: RefreshAck): void {
     if (this.isSource || this.phase !== 'joined') return
-    const x = ack.trigger
-    const y = ack.id
-    if (y === this.treeId && x !== this.chain.joinedAt) {
-      // A stale (x -> us) kept alive by a subtree member that has not seen our move yet.
-      this.triggers.remove(x, { kind: 'id', id: this.treeId })
-      return
-    }
-    if (this.chain.learn(x, y)) this.placeChanged()
-    this.refresher?.onAck(x, y)
+    this.refresher?.onAck(ack.trigger)
   }
 
   /** Own triggers only this host refreshes: its private id and its recovery-group membership. */

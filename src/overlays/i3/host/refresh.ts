@@ -69,13 +69,19 @@ export class PathRefresher {
     this.links = next
   }
 
-  /** REFRESH_ACK: someone in the subtree refreshed (x -> y); suppress our own refresh of it. */
-  onAck(x: I3Id, y: I3Id): void {
+  /**
+   * REFRESH_ACK for trigger id x: someone in the subtree refreshed (x -> y), y being the next id
+   * on our path below x (servers re-address a multicast copy to each receiver's own id, so the
+   * ack names only x; our path knows y). Suppress our own refresh of it.
+   */
+  onAck(x: I3Id): void {
     if (this.params.refresh === 'naive') return
-    const link = this.links.get(linkKey(x, { kind: 'id', id: y }))
-    if (!link) return
-    this.timers.cancel(link.timer)
-    this.schedule(link)
+    for (const link of this.links.values()) {
+      if (link.id !== x || link.target.kind !== 'id') continue
+      this.timers.cancel(link.timer)
+      this.schedule(link)
+      return
+    }
   }
 
   stop(): void {
