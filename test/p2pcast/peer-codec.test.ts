@@ -16,7 +16,7 @@ const peer = (i: number) => `12D3KooW${String(i).padStart(44, 'x')}`
 /** The longest node id the wire takes (64 bytes). */
 const longest = (i: number) => `${String(i).padStart(8, '0')}${'y'.repeat(56)}`
 
-test('SEARCH, HOLD, TAKEON, SUBSTITUTE, REPLACE, DIRECT, WALK round-trip', () => {
+test('SEARCH, HOLD, TAKEON, SUBSTITUTE, REPLACE, DIRECT, WALK, ASK, KNOWN round-trip', () => {
   const place = { version: 7, parents: [0, peer(1)], children: [[peer(2), 3], ['p2pcast:special']] }
   const msgs: P2PCastMessage[] = [
     { type: 'search', tx: 4, flags: 0 },
@@ -25,6 +25,8 @@ test('SEARCH, HOLD, TAKEON, SUBSTITUTE, REPLACE, DIRECT, WALK round-trip', () =>
     ...RPC_TYPES.map((type): P2PCastMessage => ({ type, tx: 99, flags: 0, ...place })),
     { type: 'walk', joiner: peer(9), ttl: 0 },
     { type: 'walk', joiner: 17, ttl: MAX_WALK_TTL },
+    { type: 'ask', tx: 8, node: peer(3) },
+    { type: 'known', tx: 8, node: peer(3), ...place },
   ]
   for (const m of msgs) assert.deepEqual(p2pcastCodec.decode(p2pcastCodec.encode(m)), m)
 })

@@ -115,6 +115,23 @@ export interface Hold {
 }
 
 /**
+ * Peer mode: the peer deleting a node found one of its neighbours `node` silent too, and asks a
+ * child of `node` (children hold their parents' places, §7 UPDATE) for `node`'s place, answered
+ * with KNOWN. Both are then deleted in the same operation.
+ */
+export interface Ask {
+  readonly type: 'ask'
+  readonly tx: number
+  readonly node: NodeId
+}
+
+export interface Known extends PlacementFields {
+  readonly type: 'known'
+  readonly tx: number
+  readonly node: NodeId
+}
+
+/**
  * Joining without the registry (`join: 'walk'`): a bounded random walk over parent/child links.
  * Each holder forwards it to a random neighbour with `ttl - 1`; at 0 it answers `joiner` with
  * `contact` naming itself (or the special node, when the walk reaches the source).
@@ -182,6 +199,8 @@ export type P2PCastControl =
   | Joined
   | Relay
   | Walk
+  | Ask
+  | Known
 export type P2PCastMessage = P2PCastControl | ChunkMessage
 
 const HEADER_BYTES = FRAME_HEADER_BYTES
@@ -363,5 +382,22 @@ export const p2pcastCodec = new MessageCodec<P2PCastMessage>('p2pcast', 1, {
       return { type: 'walk', joiner, ttl }
     },
     sizeOf: () => HEADER_BYTES + NODE_ID_WIRE_BYTES + 1,
+  },
+  ask: {
+    code: 22,
+    maxBytes: HEADER_BYTES + 9 + NODE_ID_MAX_WIRE,
+    encode: (w, m) => w.varint(m.tx).nodeId(m.node),
+    decode: (r) => ({ type: 'ask', tx: r.varint(), node: r.nodeId() }),
+    sizeOf: () => HEADER_BYTES + 5 + NODE_ID_WIRE_BYTES,
+  },
+  known: {
+    code: 23,
+    maxBytes: HEADER_BYTES + 9 + NODE_ID_MAX_WIRE + PLACEMENT_MAX_BYTES,
+    encode(w, m) {
+      w.varint(m.tx).nodeId(m.node)
+      writePlacement(w, m)
+    },
+    decode: (r) => ({ type: 'known', tx: r.varint(), node: r.nodeId(), ...readPlacement(r) }),
+    sizeOf: (m) => placementSize(m) + 5 + NODE_ID_WIRE_BYTES,
   },
 })

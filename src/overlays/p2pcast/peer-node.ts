@@ -5,7 +5,14 @@ import { createRng } from '../../core/rng.ts'
 import type { Chunk, ChunkMessage } from '../../stream/chunk.ts'
 import { ParityEncoder, StripeDecoder, stripeOf } from '../../stream/stripes.ts'
 import { copyPlacement, Forest, MissingPlacement, type Placement } from './forest.ts'
-import { type P2PCastMessage, type PlacementFields, type State, TX_SPECIAL, type Vote } from './messages.ts'
+import {
+  type Known,
+  type P2PCastMessage,
+  type PlacementFields,
+  type State,
+  TX_SPECIAL,
+  type Vote,
+} from './messages.ts'
 import type { P2PCastParams } from './params.ts'
 import { rpcOfChange } from './peer/rpc-kind.ts'
 import { publishStriped } from './publish.ts'
@@ -66,6 +73,11 @@ interface Tx {
   readonly target: NodeId
   /** Delete: the target plus neighbours found dead on the way (deleted in the same operation). */
   readonly dead: Set<NodeId>
+  /** Places of dead neighbours told by their children (KNOWN). */
+  readonly deadPlaces: Map<NodeId, Placement>
+  /** Silent nodes this attempt already SEARCHed twice / asked about. */
+  resent: Set<NodeId>
+  askedAbout: Set<NodeId>
   /** The deletion was announced (leaving): no probe needed. */
   readonly announced: boolean
   seed: number
@@ -247,6 +259,20 @@ export class P2PCastPeerNode implements Protocol<P2PCastMessage> {
         return
       case 'relay':
         this.rememberGrandPlace(from, msg)
+        return
+      case 'ask': {
+        const known = this.parentPlaces.get(msg.node) ?? this.grandPlaces.get(msg.node)
+        if (known)
+          this.env.send(from, {
+            type: 'known',
+            tx: msg.tx,
+            node: msg.node,
+            ...toFields(known.version, known.placement),
+          })
+        return
+      }
+      case 'known':
+        this.onKnown(now, msg)
         return
       case 'leaving':
         if (this.isParent(from)) this.want(from, true)
@@ -451,6 +477,9 @@ export class P2PCastPeerNode implements Protocol<P2PCastMessage> {
       kind,
       target,
       dead: new Set(kind === 'delete' ? [target] : []),
+      deadPlaces: new Map(),
+      resent: new Set(),
+      askedAbout: new Set(),
       announced,
       seed: this.env.rng.int(0x7fffffff),
       attempt: 0,
@@ -471,6 +500,12 @@ export class P2PCastPeerNode implements Protocol<P2PCastMessage> {
     if (this.tx) this.tx.timer = this.cancel(this.tx.timer)
     const tx = this.newTx(kind, target, announced)
     this.tx = tx
+    if (kind === 'delete' && !this.parentPlaces.has(target)) {
+      // A commit meanwhile gave us another parent: the dead node's deletion is not ours any more.
+      this.finishTx(now, tx, false)
+      return
+    }
+    if (kind === 'delete') tx.deadPlaces.set(target, copyPlacement(this.parentPlaces.get(target)!.placement))
     if (kind === 'delete' && !announced) {
       // "the children reattempt to connect, and if no response is obtained, the deletion
       // algorithm is started": probe the parent first.
@@ -495,14 +530,33 @@ export class P2PCastPeerNode implements Protocol<P2PCastMessage> {
       if (tx.kind === 'join') {
         join(forest, this.env.self, tx.target, createRng(tx.seed))
       } else {
-        let changed = false
+        // First classify every dead node by what its live neighbours say (other dead nodes'
+        // places may be stale): already removed by another operation, linked, or our copy of its
+        // place is older than theirs.
+        const linked: NodeId[] = []
+        const gone: NodeId[] = []
         for (const d of tx.dead) {
-          const linked = linkState(forest, d)
-          if (linked === 'gone') continue
-          if (linked === 'inconsistent') {
-            this.abortTx(now, tx)
+          const state = linkState(forest, d, tx.dead)
+          if (state === 'gone') gone.push(d)
+          else if (state === 'linked') linked.push(d)
+          else {
+            // Our copy of the dead node's place is older than its live neighbours': take its place
+            // as they say it is, and run again.
+            const fixed = reconcileDeadPlace(forest, d, tx.reads, tx.dead)
+            if (fixed) {
+              tx.deadPlaces.set(d, fixed)
+              this.runTx(now, tx)
+            } else this.abortTx(now, tx)
             return
           }
+        }
+        // A removed dead node may still appear in another dead node's stale place: scrub it.
+        if (this.scrubGone(forest, tx, gone, linked)) {
+          this.runTx(now, tx)
+          return
+        }
+        let changed = false
+        for (const d of linked) {
           remove(forest, d, createRng(tx.seed))
           changed = true
         }
@@ -566,8 +620,8 @@ export class P2PCastPeerNode implements Protocol<P2PCastMessage> {
     const read = tx.reads.get(id)
     if (read) return read.placement
     if (tx.dead.has(id)) {
-      const cached = this.parentPlaces.get(id) ?? this.grandPlaces.get(id)
-      if (cached) return cached.placement
+      const cached = this.deadPlace(tx, id)
+      if (cached) return cached
       throw new LocalProtocolError(`p2pcast: place of dead node ${id} unknown`)
     }
     if (this.isLocal(id)) {
@@ -659,15 +713,18 @@ export class P2PCastPeerNode implements Protocol<P2PCastMessage> {
         this.runTx(now, tx)
         return
       case 'read': {
-        // A grandparent silent too: if we hold its place, delete it in the same operation
-        // instead of waiting for it forever (two neighbours that died together).
         const silent = [...tx.waiting].filter((z) => !tx.dead.has(z))
-        if (tx.kind === 'delete' && silent.length > 0 && silent.every((z) => this.grandPlaces.has(z))) {
-          for (const z of silent) tx.dead.add(z)
-          tx.waiting.clear()
-          this.runTx(now, tx)
+        // One lost message must not look like a dead node: SEARCH the silent ones once more.
+        const again = silent.filter((z) => !tx.resent.has(z))
+        if (again.length > 0) {
+          for (const z of again) {
+            tx.resent.add(z)
+            this.txSend(tx, z, { type: 'search', tx: tx.id, flags: z === SPECIAL ? TX_SPECIAL : 0 })
+          }
+          tx.timer = this.env.setTimer(TX_REPLY_MS, TIMER_TX)
           return
         }
+        if (tx.kind === 'delete' && silent.length > 0 && this.deleteSilent(now, tx, silent)) return
         this.abortTx(now, tx)
         return
       }
@@ -697,9 +754,80 @@ export class P2PCastPeerNode implements Protocol<P2PCastMessage> {
     }
   }
 
+  /**
+   * A deletion found more neighbours dead (they died together): delete them in the same operation
+   * when their places are known — a grandparent's we hold; any other's a child of it can tell
+   * (ASK/KNOWN; children hold their parents' places). Returns false when there is nobody to ask.
+   */
+  private deleteSilent(now: number, tx: Tx, silent: NodeId[]): boolean {
+    const unknown = silent.filter((z) => !this.deadPlace(tx, z))
+    if (unknown.length === 0) {
+      for (const z of silent) {
+        tx.deadPlaces.set(z, copyPlacement(this.deadPlace(tx, z)!))
+        tx.dead.add(z)
+      }
+      tx.waiting.clear()
+      this.runTx(now, tx)
+      return true
+    }
+    let asked = false
+    for (const z of unknown) {
+      if (tx.askedAbout.has(z)) continue
+      tx.askedAbout.add(z)
+      let n = 0
+      for (const [id, v] of tx.reads) {
+        if (n >= this.f || id === z || !v.placement.parent.includes(z)) continue
+        this.txSend(tx, id, { type: 'ask', tx: tx.id, node: z })
+        n++
+      }
+      asked ||= n > 0
+    }
+    if (!asked) return false
+    tx.timer = this.env.setTimer(TX_REPLY_MS, TIMER_TX)
+    return true
+  }
+
+  /** Drop `gone` nodes from the places of the `linked` dead ones; true if anything changed. */
+  private scrubGone(forest: Forest, tx: Tx, gone: NodeId[], linked: NodeId[]): boolean {
+    if (gone.length === 0) return false
+    let changed = false
+    for (const d of linked) {
+      const p = forest.placement(d)
+      if (!p.children.some((list) => list.some((c) => gone.includes(c)))) continue
+      tx.deadPlaces.set(d, {
+        parent: p.parent.slice(),
+        children: p.children.map((list) => list.filter((c) => !gone.includes(c))),
+      })
+      changed = true
+    }
+    return changed
+  }
+
+  private deadPlace(tx: Tx, id: NodeId): Placement | undefined {
+    return tx.deadPlaces.get(id) ?? (this.parentPlaces.get(id) ?? this.grandPlaces.get(id))?.placement
+  }
+
+  private onKnown(now: number, msg: Known): void {
+    const tx = this.tx
+    if (!tx || tx.id !== msg.tx || tx.phase !== 'read' || !tx.waiting.has(msg.node)) return
+    if (msg.parents.length !== this.f) return
+    tx.deadPlaces.set(msg.node, fromFields(this.f, msg))
+    tx.dead.add(msg.node)
+    tx.waiting.delete(msg.node)
+    if ([...tx.waiting].some((z) => !tx.dead.has(z))) return
+    tx.timer = this.cancel(tx.timer)
+    tx.waiting.clear()
+    this.runTx(now, tx)
+  }
+
   private abortTx(_now: number, tx: Tx): void {
     this.env.metric(PEER_METRIC.txAborts, 1)
     const silentContact = tx.kind === 'join' && tx.phase === 'read'
+    // The registry handed out a contact that does not answer: it stops handing it out (the
+    // node's own children delete it from the forest; crashed nodes never say DELETE themselves).
+    if (silentContact && !tx.reads.has(tx.target) && this.params.join === 'registry') {
+      this.env.send(this.ctx.source, { type: 'delete', node: tx.target })
+    }
     if (tx.phase === 'prepare') {
       for (const key of tx.participants) {
         const flags = key === SPECIAL ? TX_SPECIAL : 0
@@ -804,6 +932,8 @@ export class P2PCastPeerNode implements Protocol<P2PCastMessage> {
         if (s.placement.parent[t] !== lock.next.parent[t]) this.lastHeard[t] = now
       s.version++
       s.placement = lock.next
+      for (const p of [...this.parentPlaces.keys()])
+        if (!lock.next.parent.includes(p)) this.parentPlaces.delete(p)
       this.adoptPendingPlaces()
       return
     }
@@ -990,19 +1120,53 @@ function fromFields(f: number, m: PlacementFields): Placement {
  * Is `x` still in the forest, as far as freshly read neighbours say? Each parent must list it and
  * each child must name it; 'gone' when none does (another peer already deleted it).
  */
-function linkState(forest: Forest, x: NodeId): 'linked' | 'gone' | 'inconsistent' {
+function linkState(forest: Forest, x: NodeId, dead: ReadonlySet<NodeId>): 'linked' | 'gone' | 'inconsistent' {
   let yes = 0
   let no = 0
   for (let t = 0; t < forest.f; t++) {
     const p = forest.parentOf(x, t)
     if (p === undefined) return 'inconsistent'
-    if (forest.childrenOf(p, t).includes(x)) yes++
-    else no++
+    if (!dead.has(p)) {
+      if (forest.childrenOf(p, t).includes(x)) yes++
+      else no++
+    }
     for (const c of forest.childrenOf(x, t)) {
+      if (dead.has(c)) continue
       if (forest.parentOf(c, t) === x) yes++
       else no++
     }
   }
   if (yes === 0) return 'gone'
   return no === 0 ? 'linked' : 'inconsistent'
+}
+
+/**
+ * A dead node's place as its freshly read neighbours say it is: in each tree the parent is the node
+ * that lists it as a child, the children the nodes that name it as parent. Null when a tree has no
+ * such parent among the nodes read, or when nothing changes (no progress to be had).
+ */
+function reconcileDeadPlace(
+  forest: Forest,
+  x: NodeId,
+  reads: ReadonlyMap<NodeId, Versioned>,
+  dead: ReadonlySet<NodeId>,
+): Placement | null {
+  const parent: NodeId[] = []
+  const children: NodeId[][] = []
+  let changed = false
+  for (let t = 0; t < forest.f; t++) {
+    let p = forest.parentOf(x, t)
+    if (p === undefined || (!dead.has(p) && !forest.childrenOf(p, t).includes(x))) {
+      p = undefined
+      for (const [id, v] of reads) if (!dead.has(id) && v.placement.children[t]?.includes(x)) p = id
+      if (p === undefined) return null
+      changed = true
+    }
+    parent.push(p)
+    const kept = new Set(forest.childrenOf(x, t).filter((c) => dead.has(c) || forest.parentOf(c, t) === x))
+    for (const [id, v] of reads) if (!dead.has(id) && v.placement.parent[t] === x) kept.add(id)
+    changed ||= kept.size !== forest.childrenOf(x, t).length
+    children.push([...kept])
+  }
+  return changed ? { parent, children } : null
 }
