@@ -181,8 +181,14 @@ export class NetHost<M extends Message, P = unknown> {
       listen: opts.listen ?? undefined,
       limits: opts.connectionLimits ?? undefined,
     })
-    const host = new NetHost(libp2p, opts)
-    await host.listen()
+    let host: NetHost<M, P>
+    try {
+      host = new NetHost(libp2p, opts)
+      await host.listen()
+    } catch (err) {
+      await libp2p.stop()
+      throw err
+    }
     return host
   }
 
