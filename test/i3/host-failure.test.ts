@@ -81,3 +81,36 @@ test('graceful leave: a leaf removes all its triggers at once; an interior node 
   sim.runUntil(sim.now + 10_000)
   for (const id of late) assert.ok(hostOf(sim, id).joined, `late receiver ${id} joined`)
 })
+
+for (const kind of ['leave', 'crash'] as const) {
+  test(`every receiver at the root level ${kind === 'leave' ? 'leaves' : 'crashes'}: a child stands in, newcomers still join`, () => {
+    const { overlay, delivered } = recordingI3()
+    // Probing every 5 s so that crashes are noticed within the test (default: a minute).
+    const sim = hostSwarm({
+      seed: 6,
+      servers: 8,
+      overlay,
+      params: { maxTriggersPerId: 4, probeIntervalMs: 5000 },
+    })
+    const ids = joinReceivers(sim, 20, 100)
+    sim.runUntil(10_000)
+    const top = ids.filter((id) => hostOf(sim, id).stats.level === 1)
+    assert.equal(top.length, 4)
+    for (const id of top) {
+      if (kind === 'leave') sim.leave(id)
+      else sim.crash(id)
+    }
+    const goneSeq = Math.floor(sim.now / 100)
+    sim.runUntil(sim.now + 20_000)
+    const late = joinReceivers(sim, 8, 200)
+    sim.runUntil(sim.now + 15_000)
+    for (const id of late)
+      assert.ok(hostOf(sim, id).joined, `newcomer ${id} joined under a departed receiver's id`)
+    const lastSeq = Math.floor(sim.now / 100) - 5
+    for (const id of [...ids.filter((id) => !top.includes(id)), ...late]) {
+      const seqs = delivered.get(id)!
+      const from = late.includes(id) ? seqs[0]! : goneSeq - 20
+      assert.deepEqual(gapsAndRepeats(seqs, from, lastSeq).missing, [], `receiver ${id} keeps receiving`)
+    }
+  })
+}

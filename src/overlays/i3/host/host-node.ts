@@ -2,7 +2,7 @@ import { LocalProtocolError } from '../../../core/errors.ts'
 import type { NodeId } from '../../../core/ids.ts'
 import type { Env, NodeContext, Protocol, TopologyView } from '../../../core/protocol.ts'
 import type { Chunk } from '../../../stream/chunk.ts'
-import { groupId, hashId, type I3Id, idOnServer } from '../ids.ts'
+import { fsetId, groupId, hashId, type I3Id, idOnServer, jsetId } from '../ids.ts'
 import {
   type I3Chunk,
   type I3Message,
@@ -12,6 +12,7 @@ import {
   type Target,
 } from '../messages.ts'
 import type { I3Params } from '../params.ts'
+import { ParentWatch } from './adoption.ts'
 import { AncestorChain } from './chain.ts'
 import { type JoinPlace, JoinWalk } from './join.ts'
 import { Membership } from './membership.ts'
@@ -88,6 +89,7 @@ export class I3HostNode implements Protocol<I3Message> {
   private readonly membership: Membership
   private readonly recovery: Recovery
   private readonly refresher: PathRefresher | null
+  private readonly watch: ParentWatch | null
   private readonly chain: AncestorChain
   private walk: JoinWalk | null = null
   private parentNode: NodeId | null = null
@@ -141,6 +143,24 @@ export class I3HostNode implements Protocol<I3Message> {
     this.refresher = isSource
       ? null
       : new PathRefresher(env, this.router, this.triggers, this.timers, params, this.treeId)
+    this.watch = isSource
+      ? null
+      : new ParentWatch(
+          env,
+          this.router,
+          this.triggers,
+          this.timers,
+          params,
+          this.privateId,
+          () => this.nonce++,
+          () => {
+            const joinedAt = this.chain.joinedAt
+            const above = this.chain.aboveJoinedAt
+            return this.phase === 'joined' && joinedAt !== undefined && above !== undefined
+              ? { joinedAt, above }
+              : null
+          },
+        )
   }
 
   private get isSource(): boolean {
@@ -186,7 +206,7 @@ export class I3HostNode implements Protocol<I3Message> {
         this.answerQuery(now, msg)
         return
       case 'query-reply':
-        this.walk?.onReply(now, msg)
+        if (!this.watch?.onReply(msg)) this.walk?.onReply(now, msg)
         return
       case 'refresh-ack':
         this.onRefreshAck(msg)
@@ -226,8 +246,21 @@ export class I3HostNode implements Protocol<I3Message> {
     this.lastNow = now
     if (this.phase === 'gone') return
     const wasJoined = this.phase === 'joined'
+    if (wasJoined) {
+      // Goodbye to the subtree: a packet to our own tree id reaches exactly it (see answerQuery).
+      const origin = this.env.self
+      this.router.send({
+        type: 'query',
+        id: this.treeId,
+        ttl: MAX_TTL,
+        origin,
+        nonce: 0,
+        replyTo: this.treeId,
+      })
+    }
     this.phase = 'gone'
     this.walk?.cancel()
+    this.watch?.cancel()
     this.membership.detach()
     if (this.recoveryTrigger !== null) this.triggers.remove(this.recoveryTrigger, this.self)
     if (!this.isSource) {
@@ -359,6 +392,7 @@ export class I3HostNode implements Protocol<I3Message> {
     this.placeChanged()
     this.membership.attach(place.at)
     this.scheduleProbe()
+    this.watch?.start()
   }
 
   /** The chain changed (join, move up): path refresh and recovery follow it. */
@@ -407,6 +441,8 @@ export class I3HostNode implements Protocol<I3Message> {
     this.env.metric(I3_METRIC.movesUp, 1)
     this.placeChanged()
     this.membership.attach(to)
+    this.watch?.stop()
+    this.watch?.start()
   }
 
   // --- data ----------------------------------------------------------------------------------------
@@ -423,24 +459,34 @@ export class I3HostNode implements Protocol<I3Message> {
     this.env.deliver(chunk, msg.hops)
   }
 
-  /** Fig. 6 "on receiving query distance": only a member with data knows its distance. */
+  /**
+   * Fig. 6 "on receiving query distance": only a member with data knows its distance. A query
+   * addressed to a tree id rather than a set (it reached us re-addressed to our own tree id) is
+   * a departing ancestor's goodbye; it concerns us when it names the id we joined at.
+   */
   private answerQuery(now: number, q: Query): void {
+    if (!this.isSource && q.id === this.treeId) {
+      if (q.replyTo === this.chain.joinedAt && this.phase === 'joined') this.watch?.parentLeft()
+      return
+    }
     const srcDist = this.isSource ? 0 : this.srcDist
     if (srcDist === null || (!this.isSource && this.phase !== 'joined')) return
+    const standIn = this.watch?.standIn ?? null
+    const asStandIn = standIn !== null && (q.id === jsetId(standIn.above) || q.id === fsetId(standIn.above))
     this.queriesAnswered++
     this.env.metric(I3_METRIC.queriesAnswered, 1)
     // Queries mean joins are coming: check joinable now rather than at the next period.
-    this.membership.probeSoon(now)
+    if (!asStandIn) this.membership.probeSoon(now)
     this.router.send({
       type: 'query-reply',
       id: q.replyTo,
       ttl: MAX_TTL,
       origin: this.env.self,
       nonce: q.nonce,
-      member: this.treeId,
+      member: asStandIn ? standIn.id : this.treeId,
       timestamp: now,
       srcDist,
-      joinable: this.membership.joinable,
+      joinable: asStandIn ? standIn.joinable : this.membership.joinable,
     })
   }
 
