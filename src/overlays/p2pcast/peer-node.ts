@@ -50,6 +50,7 @@ export const PEER_METRIC = {
   deleteMessages: 'deleteMessages',
   txAborts: 'txAborts',
   txGiveUps: 'txGiveUps',
+  forestResets: 'forestResets',
 } as const
 
 interface Versioned {
@@ -399,6 +400,7 @@ export class P2PCastPeerNode implements Protocol<P2PCastMessage> {
   }
 
   private heartbeat(now: number): void {
+    if (this.isSource) this.resetIfCollapsed(now)
     this.nextTx()
     for (const c of this.distinctChildren()) this.env.send(c, { type: 'heartbeat' })
     if (!this.member) return
@@ -415,6 +417,36 @@ export class P2PCastPeerNode implements Protocol<P2PCastMessage> {
       this.sendUpdate()
       for (const [node, v] of this.parentPlaces) this.relayDown(node, v)
     }
+  }
+
+  /**
+   * Last resort, ours (the paper never loses every member at once): when the registry knows no
+   * member any more and every parent of the special node has been silent for a liveness period,
+   * the forest above the special node is dead and no deletion can read it. The source starts a
+   * fresh forest (the special node the root of every tree, as at bootstrap) so joiners get in.
+   */
+  private resetIfCollapsed(now: number): void {
+    if (this.params.join !== 'registry' || this.members.length > 0) return
+    const s = this.special!
+    if (s.placement.parent.every((p) => p === this.env.self)) return
+    if (this.lastHeard.some((t) => now - t <= this.livenessMs)) return
+    if (this.lockOwn || this.lockSpecial) return
+    this.env.metric(PEER_METRIC.forestResets, 1)
+    if (this.tx) this.tx.timer = this.cancel(this.tx.timer)
+    this.tx = null
+    this.wanted = []
+    this.suspected.clear()
+    this.parentPlaces.clear()
+    const fresh = emptyPlace(this.f)
+    const special = emptyPlace(this.f)
+    for (let t = 0; t < this.f; t++) {
+      fresh.children[t]!.push(SPECIAL)
+      special.parent[t] = this.env.self
+    }
+    this.own = { version: this.own.version + 1, placement: fresh }
+    s.version++
+    s.placement = special
+    this.lastHeard.fill(now)
   }
 
   private want(target: NodeId, announced: boolean): void {
