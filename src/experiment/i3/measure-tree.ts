@@ -1,7 +1,10 @@
 import type { NodeId } from '../../core/ids.ts'
+import { groupId, ringKey } from '../../overlays/i3/ids.ts'
+import { ChordRing } from '../../overlays/i3/server/chord-ring.ts'
 import { linkStress } from '../../sim/underlay/link-stress.ts'
 import { treeDepths } from '../tree-depth.ts'
 import { I3WireTrace } from './chunk-trace.ts'
+import { modelJoins } from './join-model.ts'
 import {
   type LevelRow,
   meanSd,
@@ -35,6 +38,18 @@ export interface TreeMeasurement {
   stress: StressStats
   depth: { inTree: number; max: number; mean: number; sd: number }
   levels: LevelRow[]
+  /**
+   * Fig. 4 on exact latencies over the very same placement and join order (join-model.ts): what
+   * the algorithm gives without protocol measurements or races; `rootAtSource` also without the
+   * detour through the server holding the group id idg.
+   */
+  model: {
+    stretch: StretchStats
+    stress: StressStats
+    depthMax: number
+    rootAtSource: StretchStats
+    rootDetourMs: number
+  }
   /** Simulated time when everyone had joined (or the bound), and at the end. */
   joinedAtS: number
   endS: number
@@ -97,6 +112,7 @@ export function measureI3Tree(options: TreeRunOptions): TreeMeasurement {
   const receiverLevels = [...levels.entries()].filter(([id]) => id !== sim.sourceId).map(([, l]) => l)
   const { mean, sd } = meanSd(receiverLevels)
   return {
+    model: modelTree(swarm),
     receivers: swarm.receivers.length,
     joined: joinOutcome.joined,
     neverJoined: joinOutcome.neverJoined,
@@ -114,5 +130,41 @@ export function measureI3Tree(options: TreeRunOptions): TreeMeasurement {
     joinedAtS: joinOutcome.atMs / 1000,
     endS: sim.now / 1000,
     events: sim.eventsProcessed,
+  }
+}
+
+/** The join model on the swarm's own placement: source, idg's server and receivers in join order. */
+function modelTree(swarm: I3Swarm): TreeMeasurement['model'] {
+  const { sim, underlay } = swarm
+  const sourceHost = sim.hostOf(sim.sourceId)
+  const rootServer = new ChordRing(swarm.servers).successor(ringKey(groupId(sim.sourceId)))
+  const rootHost = sim.hostOf(rootServer)
+  const receiverHosts = swarm.receivers.map((id) => sim.hostOf(id))
+  const unicast = receiverHosts.map((h) => underlay.latency(sourceHost, h))
+  const run = (root: number) => {
+    const m = modelJoins({
+      underlay,
+      sourceHost,
+      rootHost: root,
+      receiverHosts,
+      maxChildren: swarm.params.maxTriggersPerId,
+    })
+    const stats = stretchStats(unicast.map((unicastMs, i) => ({ overlayMs: m.delayMs[i]!, unicastMs })))
+    // One copy per tree edge, plus the source's packet to idg's server.
+    const hops: [number, number][] = [[sourceHost, root]]
+    for (const [i, h] of receiverHosts.entries()) hops.push([m.feederHost[i]!, h])
+    return {
+      stats,
+      stress: stressStats(linkStress(underlay, hops)),
+      depthMax: m.level.reduce((a, b) => Math.max(a, b), 0),
+    }
+  }
+  const atIdg = run(rootHost)
+  return {
+    stretch: atIdg.stats,
+    stress: atIdg.stress,
+    depthMax: atIdg.depthMax,
+    rootAtSource: run(sourceHost).stats,
+    rootDetourMs: underlay.latency(sourceHost, rootHost),
   }
 }
