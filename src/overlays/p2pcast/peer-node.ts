@@ -40,6 +40,10 @@ const DELEGATE_MS = 2500
 const PREFETCH_LIMIT = 24
 /** Transaction number of a READ that only asks a parent for its place (no operation). */
 const PLACE_QUERY = 0
+/** Special node's parents silent this many liveness periods: the source starts a fresh forest. */
+const COLLAPSE_LIVENESS = 3
+/** UPDATE member = false from a parent: the forest above is gone (a reset), join again. */
+const LEFT_FOREST: P2PCastMessage = { type: 'update', version: 0, member: false, parents: [], children: [] }
 /** Every this many beats a node re-sends its place to its children. */
 const UPDATE_REFRESH_BEATS = 8
 
@@ -256,6 +260,8 @@ export class P2PCastPeerNode implements Protocol<P2PCastMessage> {
         if (msg.member && msg.parents.length === this.f) {
           this.noteAlive(now, from)
           this.rememberParentPlace(from, msg)
+        } else if (!msg.member && this.member && !this.isSource && this.isParent(from)) {
+          this.abandon(now)
         }
         return
       case 'relay':
@@ -420,16 +426,19 @@ export class P2PCastPeerNode implements Protocol<P2PCastMessage> {
   }
 
   /**
-   * Last resort, ours (the paper never loses every member at once): when the registry knows no
-   * member any more and every parent of the special node has been silent for a liveness period,
-   * the forest above the special node is dead and no deletion can read it. The source starts a
-   * fresh forest (the special node the root of every tree, as at bootstrap) so joiners get in.
+   * Last resort, ours (the paper never loses a whole region of the forest at once): when every
+   * parent of the special node has been silent for COLLAPSE_LIVENESS liveness periods (no deletion
+   * could remove them: the nodes around them died too and nobody alive knows their places), or
+   * for one period while the registry knows no member at all, the source starts a fresh forest
+   * (the special node the root of every tree, as at bootstrap) and tells the old roots to rejoin;
+   * each member passes that on to its children (UPDATE member = false) and joins again.
    */
   private resetIfCollapsed(now: number): void {
-    if (this.params.join !== 'registry' || this.members.length > 0) return
     const s = this.special!
     if (s.placement.parent.every((p) => p === this.env.self)) return
-    if (this.lastHeard.some((t) => now - t <= this.livenessMs)) return
+    const silentFor = Math.min(...this.lastHeard.map((t) => now - t))
+    const noMembers = this.params.join === 'registry' && this.members.length === 0
+    if (silentFor <= this.livenessMs * (noMembers ? 1 : COLLAPSE_LIVENESS)) return
     if (this.lockOwn || this.lockSpecial) return
     this.env.metric(PEER_METRIC.forestResets, 1)
     if (this.tx) this.tx.timer = this.cancel(this.tx.timer)
@@ -437,6 +446,8 @@ export class P2PCastPeerNode implements Protocol<P2PCastMessage> {
     this.wanted = []
     this.suspected.clear()
     this.parentPlaces.clear()
+    this.pendingPlaces.clear()
+    for (const root of this.distinctChildren()) if (root !== this.env.self) this.env.send(root, LEFT_FOREST)
     const fresh = emptyPlace(this.f)
     const special = emptyPlace(this.f)
     for (let t = 0; t < this.f; t++) {
@@ -447,6 +458,15 @@ export class P2PCastPeerNode implements Protocol<P2PCastMessage> {
     s.version++
     s.placement = special
     this.lastHeard.fill(now)
+  }
+
+  /** Our parent left the forest for good (a reset): pass it on and join again. */
+  private abandon(now: number): void {
+    for (const c of this.distinctChildren()) this.env.send(c, LEFT_FOREST)
+    if (this.tx) this.tx.timer = this.cancel(this.tx.timer)
+    this.tx = null
+    this.rejoin(now)
+    this.nextTx()
   }
 
   private want(target: NodeId, announced: boolean): void {
