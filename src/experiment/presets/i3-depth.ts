@@ -30,7 +30,9 @@ export const DEPTH_DEFAULTS: DepthConfig = {
   maxTriggersPerId: 4,
   joinsPerS: 0.5,
   underlay: {},
-  params: {},
+  // No churn: parent-level probing (moves up, stand-ins for departed parents) would add its own
+  // set queries to the join queries Table 2(b) counts.
+  params: { probeIntervalMs: 0 },
 }
 
 export interface DepthRow {
