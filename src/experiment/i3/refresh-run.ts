@@ -1,29 +1,25 @@
-import type { Overlay } from '../../core/protocol.ts'
 import type { I3Message } from '../../overlays/i3/messages.ts'
 import type { I3Params } from '../../overlays/i3/params.ts'
 import type { I3ServerNode } from '../../overlays/i3/server/server-node.ts'
 import type { Simulation } from '../../sim/simulation.ts'
-import type { TransitStubOptions } from '../../sim/underlay/transit-stub-options.ts'
+import { type PresetSwarmSetup, presetSwarmOptions } from './preset-swarm.ts'
 import { type RefreshPeriod, type RefreshStats, refreshStats } from './refresh-metrics.ts'
 import { buildI3Swarm, runUntilJoined } from './swarm.ts'
 
 export type RefreshScheme = 'naive' | 'unif' | 'level'
 
-export interface RefreshRunSpec {
-  seed: number
-  receivers: number
-  scheme: RefreshScheme
-  servers: number
-  joinsPerS: number
+/** What every run of the i3-refresh preset shares. */
+export interface RefreshSetup extends PresetSwarmSetup {
   /** After the last join, before measuring: every refresh timer has fired a few times. */
   settleS: number
   /** Measured periods, each of length T. */
   periods: number
-  /** Other i3 parameters (T, k, D, ...); `refresh` is set from `scheme`. */
-  params: Record<string, unknown>
-  underlay?: Partial<TransitStubOptions>
-  /** The i3 overlay (default: src/overlays/i3 via defaultI3Overlay). */
-  overlay?: Overlay<I3Message, I3Params>
+}
+
+export interface RefreshRunSpec extends RefreshSetup {
+  seed: number
+  receivers: number
+  scheme: RefreshScheme
   onProgress?: (nowMs: number) => void
 }
 
@@ -55,15 +51,13 @@ function serverOf(sim: Simulation<I3Message, I3Params>, id: number | string): I3
  * for each of `periods` periods of length T read every server's per-trigger refresh counts.
  */
 export function measureRefresh(spec: RefreshRunSpec): RefreshPoint {
-  const swarm = buildI3Swarm({
-    seed: spec.seed,
-    receivers: spec.receivers,
-    servers: spec.servers,
-    joinsPerS: spec.joinsPerS,
-    params: { ...spec.params, refresh: spec.scheme },
-    ...(spec.underlay ? { underlay: spec.underlay } : {}),
-    ...(spec.overlay ? { overlay: spec.overlay } : {}),
-  })
+  const swarm = buildI3Swarm(
+    presetSwarmOptions(spec, {
+      seed: spec.seed,
+      receivers: spec.receivers,
+      scheme: { refresh: spec.scheme },
+    }),
+  )
   const { sim, params } = swarm
   const joins = runUntilJoined(swarm, spec.onProgress ? { onProgress: spec.onProgress } : {})
   sim.runUntil(sim.now + spec.settleS * 1000, spec.onProgress)

@@ -1,25 +1,19 @@
 import type { NodeId } from '../../core/ids.ts'
-import type { Overlay } from '../../core/protocol.ts'
 import { I3_METRIC } from '../../overlays/i3/host/metrics.ts'
 import type { I3Message } from '../../overlays/i3/messages.ts'
-import type { I3Params } from '../../overlays/i3/params.ts'
-import type { TransitStubOptions } from '../../sim/underlay/transit-stub-options.ts'
 import { type Summary, summarize } from '../../stream/summary.ts'
 import { hopLossRates } from './loss-rates.ts'
 import { observeSends } from './observe-sends.ts'
 import { defaultI3Overlay } from './overlay.ts'
+import { type PresetSwarmSetup, presetSwarmOptions } from './preset-swarm.ts'
 import { ReliabilityLog, type ReliabilityMetrics } from './reliability-metrics.ts'
 import { buildI3Swarm, hasJoined, runUntilJoined } from './swarm.ts'
 
 /** §5's two ways to pick the member that answers a repair request. */
 export type RecoveryScheme = 'loss' | 'random'
 
-export interface ReliabilityRunSpec {
-  seed: number
-  receivers: number
-  scheme: RecoveryScheme
-  servers: number
-  joinsPerS: number
+/** What every run of the i3-reliability preset shares. */
+export interface ReliabilitySetup extends PresetSwarmSetup {
   chunkRateHz: number
   /** Loss on (after every join), then this long before the window: loss estimates settle. */
   lossWarmupS: number
@@ -29,11 +23,12 @@ export interface ReliabilityRunSpec {
   tailS: number
   i3HopMax: number
   lastHopMax: number
-  /** Other i3 parameters (back-off, timeout, D, ...); `recovery` is set from `scheme`. */
-  params: Record<string, unknown>
-  underlay?: Partial<TransitStubOptions>
-  /** The i3 overlay (default: src/overlays/i3 via defaultI3Overlay). */
-  overlay?: Overlay<I3Message, I3Params>
+}
+
+export interface ReliabilityRunSpec extends ReliabilitySetup {
+  seed: number
+  receivers: number
+  scheme: RecoveryScheme
   onProgress?: (nowMs: number) => void
 }
 
@@ -117,15 +112,14 @@ export function measureReliability(spec: ReliabilityRunSpec): ReliabilityPoint {
       log.repairRequestSent(from as number, msg.seq)
   })
   const swarm = buildI3Swarm({
-    seed: spec.seed,
-    receivers: spec.receivers,
-    servers: spec.servers,
-    joinsPerS: spec.joinsPerS,
+    ...presetSwarmOptions(spec, {
+      seed: spec.seed,
+      receivers: spec.receivers,
+      scheme: { recovery: spec.scheme },
+    }),
     chunkRateHz: spec.chunkRateHz,
-    params: { ...spec.params, recovery: spec.scheme },
     overlay,
     lossOf: (from, to) => (lossOn ? loss.lossOf(from, to) : 0),
-    ...(spec.underlay ? { underlay: spec.underlay } : {}),
     onTransmit: (from, to, msg, _bytes, _sentAtMs, reachesAtMs) => {
       if (msg.type === 'chunk') {
         if (from === source && !msg.repair && msg.chunk.seq > lastSourceSeq) lastSourceSeq = msg.chunk.seq

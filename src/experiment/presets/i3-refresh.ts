@@ -1,25 +1,17 @@
-import type { Overlay } from '../../core/protocol.ts'
-import type { I3Message } from '../../overlays/i3/messages.ts'
-import type { I3Params } from '../../overlays/i3/params.ts'
 import { lineChart, type Point } from '../../report/charts.ts'
 import { textTable } from '../../report/table.ts'
-import type { TransitStubOptions } from '../../sim/underlay/transit-stub-options.ts'
-import { measureRefresh, type RefreshPoint, type RefreshScheme } from '../i3/refresh-run.ts'
+import {
+  measureRefresh,
+  type RefreshPoint,
+  type RefreshScheme,
+  type RefreshSetup,
+} from '../i3/refresh-run.ts'
 import { fmt } from './p2pcast-common.ts'
 import type { ExperimentReport, PlannedRun, Preset, PresetOptions } from './preset.ts'
 
-export interface I3RefreshConfig {
+export interface I3RefreshConfig extends RefreshSetup {
   sizes: readonly number[]
   schemes: readonly RefreshScheme[]
-  servers: number
-  joinsPerS: number
-  settleS: number
-  periods: number
-  /** i3 parameters besides `refresh` (T, k, D: the paper's by default). */
-  params: Record<string, unknown>
-  underlay?: Partial<TransitStubOptions>
-  /** Tests may pass a stand-in; the default is src/overlays/i3. */
-  overlay?: Overlay<I3Message, I3Params>
 }
 
 export const I3_REFRESH_DEFAULTS: I3RefreshConfig = {
@@ -95,22 +87,10 @@ export function i3RefreshPreset(config: I3RefreshConfig = I3_REFRESH_DEFAULTS): 
 
     async report(_runs, opts: PresetOptions): Promise<ExperimentReport> {
       const points: RefreshPoint[] = []
+      const { sizes: _, schemes, ...setup } = config
       for (const receivers of sizesFor(opts))
-        for (const scheme of config.schemes)
-          points.push(
-            measureRefresh({
-              seed: opts.seed,
-              receivers,
-              scheme,
-              servers: config.servers,
-              joinsPerS: config.joinsPerS,
-              settleS: config.settleS,
-              periods: config.periods,
-              params: config.params,
-              ...(config.underlay ? { underlay: config.underlay } : {}),
-              ...(config.overlay ? { overlay: config.overlay } : {}),
-            }),
-          )
+        for (const scheme of schemes)
+          points.push(measureRefresh({ ...setup, seed: opts.seed, receivers, scheme }))
       const rows = points.map(row)
       const first = points[0]
       const T = first?.triggerLifetimeMs ?? 0

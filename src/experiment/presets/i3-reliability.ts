@@ -1,32 +1,20 @@
-import type { Overlay } from '../../core/protocol.ts'
-import type { I3Message } from '../../overlays/i3/messages.ts'
-import type { I3Params } from '../../overlays/i3/params.ts'
 import { cdfChart, lineChart, type Point } from '../../report/charts.ts'
 import { textTable } from '../../report/table.ts'
-import type { TransitStubOptions } from '../../sim/underlay/transit-stub-options.ts'
 import { PAPER_I3_HOP_MAX, PAPER_LAST_HOP_MAX } from '../i3/loss-rates.ts'
-import { measureReliability, type RecoveryScheme, type ReliabilityPoint } from '../i3/reliability-run.ts'
+import {
+  measureReliability,
+  type RecoveryScheme,
+  type ReliabilityPoint,
+  type ReliabilitySetup,
+} from '../i3/reliability-run.ts'
 import { fmt } from './p2pcast-common.ts'
 import type { ExperimentReport, Figure, PlannedRun, Preset, PresetOptions } from './preset.ts'
 
-export interface I3ReliabilityConfig {
+export interface I3ReliabilityConfig extends ReliabilitySetup {
   sizes: readonly number[]
   schemes: readonly RecoveryScheme[]
   /** The size whose recovery-time CDF is plotted (Fig. 13b: 1,024). */
   cdfSize: number
-  servers: number
-  joinsPerS: number
-  chunkRateHz: number
-  lossWarmupS: number
-  windowS: number
-  tailS: number
-  i3HopMax: number
-  lastHopMax: number
-  /** i3 parameters besides `recovery` (back-off, timeout, D: the paper's by default). */
-  params: Record<string, unknown>
-  underlay?: Partial<TransitStubOptions>
-  /** Tests may pass a stand-in; the default is src/overlays/i3. */
-  overlay?: Overlay<I3Message, I3Params>
 }
 
 export const I3_RELIABILITY_DEFAULTS: I3ReliabilityConfig = {
@@ -138,26 +126,12 @@ export function i3ReliabilityPreset(config: I3ReliabilityConfig = I3_RELIABILITY
 
     async report(_runs, opts: PresetOptions): Promise<ExperimentReport> {
       const rows: Row[] = []
+      const { sizes: _, schemes, cdfSize: __, ...setup } = config
       for (const receivers of sizesFor(opts))
-        for (const scheme of config.schemes)
+        for (const scheme of schemes)
           rows.push({
             size: receivers,
-            ...measureReliability({
-              seed: opts.seed,
-              receivers,
-              scheme,
-              servers: config.servers,
-              joinsPerS: config.joinsPerS,
-              chunkRateHz: config.chunkRateHz,
-              lossWarmupS: config.lossWarmupS,
-              windowS: config.windowS,
-              tailS: config.tailS,
-              i3HopMax: config.i3HopMax,
-              lastHopMax: config.lastHopMax,
-              params: config.params,
-              ...(config.underlay ? { underlay: config.underlay } : {}),
-              ...(config.overlay ? { overlay: config.overlay } : {}),
-            }),
+            ...measureReliability({ ...setup, seed: opts.seed, receivers, scheme }),
           })
       const facts = `loss U[0, ${config.i3HopMax * 100}%) per i3 hop, U[0, ${config.lastHopMax * 100}%) last hop, ${config.chunkRateHz} packets/s, ${config.windowS} s window, ${config.servers} servers, transit-stub underlay, seed ${opts.seed}`
       const figures = await plots(rows, config, facts)
