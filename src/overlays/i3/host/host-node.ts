@@ -139,6 +139,7 @@ export class I3HostNode implements Protocol<I3Message> {
       params,
       isSource ? null : this.privateId,
       this.privateId,
+      this.treeId,
     )
     this.refresher = isSource
       ? null

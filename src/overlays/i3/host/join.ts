@@ -19,6 +19,9 @@ export interface JoinPlace {
   readonly dist: number
 }
 
+/** Extra query windows a level may wait while no reply at all has come. */
+export const MAX_WINDOW_EXTENSIONS = 2
+
 interface Candidate {
   readonly member: I3Id
   readonly node: NodeId
@@ -47,6 +50,8 @@ export class JoinWalk {
   private chainNodes: NodeId[] = []
   private current: I3Id
   private levels = 0
+  /** Windows this level has waited past the first (no reply at all yet). */
+  private extensions = 0
   private timer: number | null = null
   private finished = false
 
@@ -107,6 +112,7 @@ export class JoinWalk {
 
   private queryLevel(): void {
     this.levels++
+    this.extensions = 0
     this.bestJ = null
     this.bestF = null
     this.nonceJ = this.nextNonce()
@@ -123,6 +129,14 @@ export class JoinWalk {
 
   private decide(now: number): void {
     this.timer = null
+    // Nobody answered yet: every level has a member (the source at the top, leaves at the
+    // bottom), so the first packets are most likely still walking Chord (a first packet to a
+    // new prefix does, with thousands of servers that takes longer than one window). Wait.
+    if (this.bestJ === null && this.bestF === null && this.extensions < MAX_WINDOW_EXTENSIONS) {
+      this.extensions++
+      this.timer = this.timers.after(this.params.queryWindowMs, (t) => this.decide(t))
+      return
+    }
     const j = this.bestJ
     if (j && (this.best === null || j.dist < this.best.dist - TIE_MS)) {
       this.best = {

@@ -32,7 +32,10 @@ interface OpenRepair {
  * for someone else may come meanwhile), asks its group, and asks again every repairTimeoutMs.
  * A member that holds the chunk sends it to the requester's private id; one that does not
  * forwards the request once (pending per seq) to its own parent's group with replyTo = the id it
- * joined at, so the repair is multicast to the whole subtree that missed it. Chunks are kept in
+ * joined at, so the repair is multicast to the whole subtree that missed it. The paper's request
+ * goes to a sibling; anycast may pick the requester itself (its own rate is the lowest, or the
+ * seq hashes to it): then it asks its parent's group for itself alone (replyTo unchanged); and
+ * a member that gets a request escalated from its own subtree forwards it for that subtree only. Chunks are kept in
  * a ring of repairBufferChunks, which also tells duplicates apart.
  */
 export class Recovery {
@@ -60,6 +63,8 @@ export class Recovery {
     private readonly replyTo: I3Id | null,
     /** Hashed into the rel-random suffix (and the tie-break bits of the rel-loss one). */
     private readonly memberKey: string,
+    /** This host's tree id: a request naming it asks for our own subtree. */
+    private readonly treeId: I3Id,
   ) {
     this.ring = new Array<Chunk | undefined>(params.repairBufferChunks)
   }
@@ -127,12 +132,23 @@ export class Recovery {
       this.env.metric(I3_METRIC.repairsSent, 1)
       return
     }
+    if (q.origin === this.env.self && q.replyTo === this.replyTo) {
+      // Our own request came back to us: we are the best match of our own group (the lowest
+      // loss rate, or the hash of the seq fell on us). Nothing says a sibling lost it too, so
+      // ask the parent's group for us alone rather than for the whole subtree.
+      if (this.above !== null) this.sendRequest(this.above, q.seq, q.replyTo)
+      this.env.metric(I3_METRIC.repairEscalations, 1)
+      return
+    }
     const group = this.group
     if (group === null || this.above === null || this.escalations.has(q.seq)) return
     if (this.newest >= 0 && q.seq <= this.newest - this.ring.length) return
     const open: OpenRepair = { detectedAt: now, attempts: 0, timer: null }
     this.track(this.escalations, q.seq, open)
-    this.escalate(q.seq, group)
+    // A request from a sibling says our group missed it: the repair should cover the subtree we
+    // joined at. One escalated from our own subtree (replyTo = our tree id: anycast picked us in
+    // our group) says only our subtree did.
+    this.escalate(q.seq, q.replyTo === this.treeId ? this.treeId : group)
   }
 
   clear(): void {
