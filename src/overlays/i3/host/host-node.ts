@@ -190,15 +190,15 @@ export class I3HostNode implements Protocol<I3Message> {
     this.beginWalk(now)
   }
 
-  onMessage(now: number, _from: NodeId, msg: I3Message): void {
+  onMessage(now: number, from: NodeId, msg: I3Message): void {
     this.lastNow = now
     if (this.phase === 'gone') return
     switch (msg.type) {
       case 'inserted':
-        this.triggers.onInserted(now, msg)
+        this.triggers.onInserted(now, from, msg)
         return
       case 'cache':
-        this.router.learn(msg.id, msg.server)
+        if (msg.server === from) this.router.learn(msg.id, msg.server) // servers name themselves
         return
       case 'chunk':
         this.onChunk(now, msg)

@@ -1,3 +1,4 @@
+import type { NodeId } from '../../../core/ids.ts'
 import type { Env } from '../../../core/protocol.ts'
 import type { I3Id } from '../ids.ts'
 import { type I3Message, type Inserted, type InsertResult, MAX_TTL, type Target } from '../messages.ts'
@@ -69,8 +70,10 @@ export class TriggerClient {
   }
 
   /** A server's reply; returns false when it answered nothing we wait for. */
-  onInserted(now: number, msg: Inserted): boolean {
-    this.router.learn(msg.id, msg.server)
+  onInserted(now: number, from: NodeId, msg: Inserted): boolean {
+    // A server names itself; a hint naming someone else is not believed (it could send our
+    // packets to a node that does not exist or is no server).
+    if (msg.server === from) this.router.learn(msg.id, msg.server)
     const p = this.pending.get(msg.nonce)
     if (!p || p.id !== msg.id) return false
     this.pending.delete(msg.nonce)
