@@ -15,7 +15,7 @@ import {
   stressStats,
   stretchStats,
 } from './metrics.ts'
-import { buildI3Swarm, type I3Swarm, type I3SwarmOptions, runUntilJoined } from './swarm.ts'
+import { buildI3Swarm, type I3Swarm, type I3SwarmOptions, runUntilJoined, UNLIMITED_LINK } from './swarm.ts'
 
 export interface TreeRunOptions extends Omit<I3SwarmOptions, 'onTransmit'> {
   /** After everyone joined: let data flow and caches fill before tracing a chunk (default 5 s). */
@@ -23,6 +23,17 @@ export interface TreeRunOptions extends Omit<I3SwarmOptions, 'onTransmit'> {
   /** A join still unfinished this long after the last arrival is given up on (default 120 s). */
   maxJoinExtraMs?: number
   onProgress?: (nowMs: number) => void
+}
+
+/** The join model (join-model.ts) over one swarm's placement and join order. */
+export interface TreeModel {
+  stretch: StretchStats
+  stress: StressStats
+  depthMax: number
+  /** The same with idg held by the source's own server: no detour to the hashed group id. */
+  rootAtSource: StretchStats
+  /** Source -> the server holding idg. */
+  rootDetourMs: number
 }
 
 /** One i3 tree, built and measured: Fig. 11's and Table 2's quantities for one group size. */
@@ -43,13 +54,7 @@ export interface TreeMeasurement {
    * the algorithm gives without protocol measurements or races; `rootAtSource` also without the
    * detour through the server holding the group id idg.
    */
-  model: {
-    stretch: StretchStats
-    stress: StressStats
-    depthMax: number
-    rootAtSource: StretchStats
-    rootDetourMs: number
-  }
+  model: TreeModel
   /** Simulated time when everyone had joined (or the bound), and at the end. */
   joinedAtS: number
   endS: number
@@ -134,7 +139,7 @@ export function measureI3Tree(options: TreeRunOptions): TreeMeasurement {
 }
 
 /** The join model on the swarm's own placement: source, idg's server and receivers in join order. */
-function modelTree(swarm: I3Swarm): TreeMeasurement['model'] {
+function modelTree(swarm: Pick<I3Swarm, 'sim' | 'underlay' | 'servers' | 'receivers' | 'params'>): TreeModel {
   const { sim, underlay } = swarm
   const sourceHost = sim.hostOf(sim.sourceId)
   const rootServer = new ChordRing(swarm.servers).successor(ringKey(groupId(sim.sourceId)))
@@ -167,4 +172,16 @@ function modelTree(swarm: I3Swarm): TreeMeasurement['model'] {
     rootAtSource: run(sourceHost).stats,
     rootDetourMs: underlay.latency(sourceHost, rootHost),
   }
+}
+
+/**
+ * The join model alone for a size too large to simulate here: the swarm is built and its
+ * receivers placed exactly as in a simulated run (placement draws do not depend on timing), but
+ * no event runs.
+ */
+export function modelI3Placement(options: Omit<TreeRunOptions, 'onProgress'>): TreeModel {
+  const { settleMs: _s, maxJoinExtraMs: _m, ...swarmOptions } = options
+  const swarm = buildI3Swarm({ ...swarmOptions, receivers: 0 })
+  const receivers = Array.from({ length: options.receivers }, () => swarm.sim.addViewer(UNLIMITED_LINK))
+  return modelTree({ ...swarm, receivers })
 }
