@@ -185,7 +185,9 @@ export function compareWithPaper(rows: readonly StretchRow[]): Record<string, st
     }
     if (lastModel !== lastSim) {
       const m = model(lastModel.model)
-      parts.push(`model ${f(m)} ${at(lastModel.groupSize)}: ${verdict(m, bound)}`)
+      parts.push(
+        `${lastSim ? '' : `${name}: `}model (Fig. 4 on exact latencies) ${f(m)} ${at(lastModel.groupSize)} vs paper <= ${bound}: ${verdict(m, bound)}`,
+      )
     }
     const anyAbove = parts.some((x) => x.includes('above'))
     return `${parts.join('; ')}${anyAbove ? `; why: ${why}` : ''}`
@@ -331,38 +333,42 @@ export function i3StretchPreset(config: StretchConfig = STRETCH_DEFAULTS): Prese
       ]
       const simulatedRows = rows.filter((r) => r.simulated !== null)
       const table = [
-        'simulated (the protocol):',
-        textTable(
-          [
-            'N',
-            'joins/s',
-            'not joined',
-            'p90 stretch',
-            'RMD',
-            'RAD',
-            'max stress',
-            'p99 stress',
-            'depth',
-            'same LAN',
-            'events',
-          ],
-          simulatedRows.map((r) => {
-            const s = r.simulated!
-            return [
-              r.groupSize,
-              s.joinsPerS,
-              s.neverJoined + s.missedTracedChunk,
-              s.p90Stretch,
-              s.rmd,
-              s.rad,
-              s.maxStress,
-              s.p99Stress,
-              s.depthMax,
-              s.sameLanExcluded,
-              s.events,
-            ]
-          }),
-        ),
+        simulatedRows.length === 0
+          ? 'simulated (the protocol): none at this size'
+          : 'simulated (the protocol):',
+        simulatedRows.length === 0
+          ? ''
+          : textTable(
+              [
+                'N',
+                'joins/s',
+                'not joined',
+                'p90 stretch',
+                'RMD',
+                'RAD',
+                'max stress',
+                'p99 stress',
+                'depth',
+                'same LAN',
+                'events',
+              ],
+              simulatedRows.map((r) => {
+                const s = r.simulated!
+                return [
+                  r.groupSize,
+                  s.joinsPerS,
+                  s.neverJoined + s.missedTracedChunk,
+                  s.p90Stretch,
+                  s.rmd,
+                  s.rad,
+                  s.maxStress,
+                  s.p99Stress,
+                  s.depthMax,
+                  s.sameLanExcluded,
+                  s.events,
+                ]
+              }),
+            ),
         '',
         'model (Fig. 4 on exact latencies, same placement and join order):',
         textTable(
