@@ -106,6 +106,15 @@ test('lossSuffix orders members by loss rate, clamped to [0, 1]', () => {
   assert.equal(lossSuffix(0), ZERO_SUFFIX)
 })
 
+test('ringKey reads the first 13 hex digits as a number', () => {
+  for (let i = 0; i < 200; i++) {
+    const x = hashId('ring', String(i))
+    assert.equal(ringKey(x), Number.parseInt(x.slice(0, 13), 16))
+  }
+  assert.equal(ringKey('f'.repeat(64)), RING_SIZE - 1)
+  assert.equal(ringKey('0'.repeat(64)), 0)
+})
+
 test('withRingKey moves an id onto a ring position and keeps the rest', () => {
   const x = hashId('move')
   const moved = withRingKey(x, 12345)

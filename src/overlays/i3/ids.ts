@@ -34,9 +34,14 @@ export function suffixOf(id: I3Id): string {
   return id.slice(PREFIX_HEX)
 }
 
-/** Position on the Chord ring [0, 2^52). */
+/** Position on the Chord ring [0, 2^52). Every packet a server sees needs it: no slicing. */
 export function ringKey(id: I3Id): number {
-  return Number.parseInt(id.slice(0, RING_HEX), 16)
+  let key = 0
+  for (let i = 0; i < RING_HEX; i++) {
+    const c = id.charCodeAt(i)
+    key = key * 16 + (c <= 57 ? c - 48 : c - 87)
+  }
+  return key
 }
 
 /**

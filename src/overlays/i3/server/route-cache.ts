@@ -4,47 +4,64 @@ import { type I3Id, prefixOf } from '../ids.ts'
 /**
  * i3's packet caching (§2.1: "caching ensures that in most cases packets from one i3 node to
  * another traverse just the IP path"): which server holds the ids of a 192-bit prefix, learned
- * from `cache` hints and `inserted` replies. Bounded LRU, so a node that talks to many groups
- * keeps only the recent ones; a miss costs one Chord walk, never correctness.
+ * from `cache` hints and `inserted` replies. Bounded, so a node that talks to many groups keeps
+ * only the recent ones; a miss costs one Chord walk, never correctness.
  *
- * A Map iterates in insertion order, so re-inserting on every hit makes its first key the least
- * recently used one: LRU without a linked list.
+ * Recency is kept by two generations instead of a linked list: entries land in `young`; when it
+ * outgrows half the capacity it becomes `old` and the previous old generation is dropped; a hit
+ * in `old` moves the entry back to `young`. So an entry used between any two inserts is never
+ * evicted, and a hit in `young`, the common case, is a single Map get.
  */
 export class RouteCache {
-  private readonly servers = new Map<string, NodeId>()
+  private young = new Map<string, NodeId>()
+  private old = new Map<string, NodeId>()
+  /** `young` rotates into `old` when it grows past this. */
+  private readonly generation: number
 
   constructor(readonly capacity: number) {
     if (!Number.isInteger(capacity) || capacity < 1) {
       throw new RangeError(`RouteCache capacity must be a positive integer, got ${capacity}`)
     }
+    this.generation = Math.floor(capacity / 2)
   }
 
   get size(): number {
-    return this.servers.size
+    return this.young.size + this.old.size
   }
 
-  /** The server that holds `id`'s prefix, if known; counts as a use for LRU. */
+  /** The server that holds `id`'s prefix, if known; a hit counts as a use. */
   lookup(id: I3Id): NodeId | undefined {
     const key = prefixOf(id)
-    const server = this.servers.get(key)
-    if (server === undefined) return undefined
-    this.servers.delete(key)
-    this.servers.set(key, server)
-    return server
+    const server = this.young.get(key)
+    if (server !== undefined) return server
+    const aged = this.old.get(key)
+    if (aged !== undefined) this.put(key, aged)
+    return aged
   }
 
   remember(id: I3Id, server: NodeId): void {
-    const key = prefixOf(id)
-    this.servers.delete(key)
-    this.servers.set(key, server)
-    if (this.servers.size > this.capacity) {
-      const oldest = this.servers.keys().next().value
-      if (oldest !== undefined) this.servers.delete(oldest)
-    }
+    this.put(prefixOf(id), server)
   }
 
   /** Drop every entry naming `server` (it stopped answering, or the ring changed). */
   forgetServer(server: NodeId): void {
-    for (const [key, held] of this.servers) if (held === server) this.servers.delete(key)
+    for (const map of [this.young, this.old]) {
+      for (const [key, held] of map) if (held === server) map.delete(key)
+    }
+  }
+
+  private put(key: string, server: NodeId): void {
+    this.old.delete(key)
+    this.young.set(key, server)
+    if (this.young.size > this.generation) {
+      this.old = this.young
+      this.young = new Map()
+    }
+    // With an even capacity the two generations can hold one entry too many: trim the oldest.
+    while (this.size > this.capacity) {
+      const oldest = this.old.keys().next().value
+      if (oldest === undefined) break
+      this.old.delete(oldest)
+    }
   }
 }

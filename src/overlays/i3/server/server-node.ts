@@ -14,7 +14,19 @@ const SWEEP_TIMER = 1
 const SWEEP_BUDGET = 65_536
 /** FIFO entries an insert may sweep on the way (amortized expiry under load). */
 const INSERT_SWEEP_BUDGET = 8
-const SERVER_ROUTE_CACHE = 4096
+
+/** Host-side choices that are not protocol parameters (every server of a deployment may differ). */
+export interface I3ServerOptions {
+  /**
+   * 'chord' (default): an id this server does not own goes to a cached owner or along Chord's
+   * fingers, as in i3, and caching makes later packets direct. 'direct': straight to the owner
+   * (every server knows the static ring): same delivery, no Chord walks, for large simulations
+   * whose question is not the first packet's detour.
+   */
+  readonly routing?: 'chord' | 'direct'
+  /** Prefixes whose owner the server remembers from cache hints (default 4096). */
+  readonly routeCacheEntries?: number
+}
 
 /** Why a server dropped a packet. */
 export interface I3DropCounts {
@@ -69,7 +81,8 @@ export class I3ServerNode implements Protocol<I3Message> {
   }
   private readonly ring: ChordRing
   private readonly fingers: ChordFingers
-  private readonly routes = new RouteCache(SERVER_ROUTE_CACHE)
+  private readonly routes: RouteCache
+  private readonly direct: boolean
   private readonly self: NodeId
   private readonly sweepEveryMs: number
   private refreshStatsSince = 0
@@ -78,6 +91,7 @@ export class I3ServerNode implements Protocol<I3Message> {
     private readonly env: Env<I3Message>,
     ctx: NodeContext,
     params: I3Params,
+    options: I3ServerOptions = {},
   ) {
     if (ctx.role !== 'server')
       throw new LocalProtocolError(`I3ServerNode needs role 'server', got '${ctx.role}'`)
@@ -89,6 +103,8 @@ export class I3ServerNode implements Protocol<I3Message> {
     this.self = env.self
     this.ring = ChordRing.of(ctx.servers)
     this.fingers = this.ring.fingersOf(this.self)
+    this.routes = new RouteCache(options.routeCacheEntries ?? 4096)
+    this.direct = options.routing === 'direct'
     this.table = new TriggerTable({
       maxPerId: params.maxTriggersPerId,
       maxPerClient: params.maxTriggersPerClient,
@@ -185,7 +201,9 @@ export class I3ServerNode implements Protocol<I3Message> {
 
   /** Next hop for an id this server does not own: a cached owner, else Chord's greedy finger. */
   private sendToward(msg: I3Routed, key: number): void {
-    const next = this.routes.lookup(msg.id) ?? this.fingers.nextHop(key)
+    const next = this.direct
+      ? this.ring.successor(key)
+      : (this.routes.lookup(msg.id) ?? this.fingers.nextHop(key))
     this.counters.forwarded++
     this.env.send(next, msg)
   }

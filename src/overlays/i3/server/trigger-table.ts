@@ -53,14 +53,18 @@ export function suffixMatchBits(a: I3Id, b: I3Id): number {
 }
 
 /**
- * One server's triggers: prefix -> exact id -> triggers. Matching a packet looks up its prefix
- * (one Map get) and scans only that anycast group, so a packet costs O(ids sharing its prefix),
- * usually one. Soft state expires lazily (a dead trigger is dropped the moment a lookup meets
- * it) and through a FIFO of expiry times swept in bounded steps: T is one constant, so the FIFO
- * is sorted by construction, and a refreshed trigger simply leaves a stale entry behind.
+ * One server's triggers. `byId` answers the common case, a packet whose id equals a trigger id
+ * (tree ids, sets, private ids), with one Map get on the packet's own id string; `idsByPrefix`
+ * lists the ids of each 192-bit prefix for the longest-prefix case (an anycast group), so a
+ * packet costs O(ids sharing its prefix), usually one. Soft state expires lazily (a dead trigger
+ * is dropped the moment a lookup meets it) and through a FIFO of expiry times swept in bounded
+ * steps: T is one constant, so the FIFO is sorted by construction, and a refreshed trigger simply
+ * leaves a stale entry behind.
  */
 export class TriggerTable {
-  private readonly groups = new Map<string, Map<I3Id, StoredTrigger[]>>()
+  /** Live-or-not-yet-met triggers per exact id; never holds an empty list. */
+  private readonly byId = new Map<I3Id, StoredTrigger[]>()
+  private readonly idsByPrefix = new Map<string, Set<I3Id>>()
   private readonly perClient = new Map<NodeId, number>()
   private live = 0
   private readonly expiryTriggers: StoredTrigger[] = []
@@ -139,15 +143,11 @@ export class TriggerTable {
   /** Remove a stored trigger now (an explicit remove). */
   delete(trigger: StoredTrigger): void {
     if (trigger.removed) return
-    const group = this.groups.get(prefixOf(trigger.id))
-    const list = group?.get(trigger.id)
-    if (group && list) {
+    const list = this.byId.get(trigger.id)
+    if (list) {
       const at = list.indexOf(trigger)
       if (at >= 0) list.splice(at, 1)
-      if (list.length === 0) {
-        group.delete(trigger.id)
-        if (group.size === 0) this.groups.delete(prefixOf(trigger.id))
-      }
+      if (list.length === 0) this.dropId(trigger.id)
     }
     this.forget(trigger)
   }
@@ -158,22 +158,22 @@ export class TriggerTable {
    * returned array is the table's own: read it before the next call that may change the table.
    */
   match(now: number, packetId: I3Id): readonly StoredTrigger[] {
-    const group = this.groups.get(prefixOf(packetId))
-    if (!group) return NO_TRIGGERS
-    const exact = group.get(packetId)
-    if (exact && this.prune(now, group, packetId, exact) > 0) return exact
+    const exact = this.byId.get(packetId)
+    if (exact && this.prune(now, packetId, exact) > 0) return exact
+    const ids = this.idsByPrefix.get(prefixOf(packetId))
+    if (!ids) return NO_TRIGGERS
     let best: readonly StoredTrigger[] = NO_TRIGGERS
     let bestId = ''
     let bestBits = -1
-    for (const [id, list] of group) {
+    for (const id of ids) {
       const bits = suffixMatchBits(id, packetId)
       if (bits < bestBits || (bits === bestBits && id > bestId)) continue
-      if (this.prune(now, group, id, list) === 0) continue
+      const list = this.byId.get(id)!
+      if (this.prune(now, id, list) === 0) continue
       best = list
       bestId = id
       bestBits = bits
     }
-    if (group.size === 0) this.groups.delete(prefixOf(packetId))
     return best
   }
 
@@ -202,49 +202,50 @@ export class TriggerTable {
 
   /** Every stored trigger (expired ones included until met), for statistics. */
   *triggers(): IterableIterator<StoredTrigger> {
-    for (const group of this.groups.values()) for (const list of group.values()) yield* list
+    for (const list of this.byId.values()) yield* list
   }
 
   private liveList(now: number, id: I3Id): StoredTrigger[] | undefined {
-    const group = this.groups.get(prefixOf(id))
-    const list = group?.get(id)
-    if (!group || !list) return undefined
-    if (this.prune(now, group, id, list) === 0) {
-      if (group.size === 0) this.groups.delete(prefixOf(id))
-      return undefined
-    }
-    return list
+    const list = this.byId.get(id)
+    return list && this.prune(now, id, list) > 0 ? list : undefined
   }
 
   /** Drop expired triggers from one id's list in place; returns the live count. */
-  private prune(now: number, group: Map<I3Id, StoredTrigger[]>, id: I3Id, list: StoredTrigger[]): number {
+  private prune(now: number, id: I3Id, list: StoredTrigger[]): number {
     let kept = 0
     for (let i = 0; i < list.length; i++) {
       const trigger = list[i]!
       if (trigger.expiresAt > now) list[kept++] = trigger
       else this.forget(trigger)
     }
+    if (kept === list.length) return kept
     list.length = kept
-    if (kept === 0) group.delete(id)
+    if (kept === 0) this.dropId(id)
     return kept
   }
 
   private store(trigger: StoredTrigger): void {
-    const prefix = prefixOf(trigger.id)
-    let group = this.groups.get(prefix)
-    if (!group) {
-      group = new Map()
-      this.groups.set(prefix, group)
+    const list = this.byId.get(trigger.id)
+    if (list) list.push(trigger)
+    else {
+      this.byId.set(trigger.id, [trigger])
+      const prefix = prefixOf(trigger.id)
+      const ids = this.idsByPrefix.get(prefix)
+      if (ids) ids.add(trigger.id)
+      else this.idsByPrefix.set(prefix, new Set([trigger.id]))
     }
-    let list = group.get(trigger.id)
-    if (!list) {
-      list = []
-      group.set(trigger.id, list)
-    }
-    list.push(trigger)
     this.live++
     this.perClient.set(trigger.client, this.clientCount(trigger.client) + 1)
     this.scheduleExpiry(trigger)
+  }
+
+  private dropId(id: I3Id): void {
+    this.byId.delete(id)
+    const prefix = prefixOf(id)
+    const ids = this.idsByPrefix.get(prefix)
+    if (!ids) return
+    ids.delete(id)
+    if (ids.size === 0) this.idsByPrefix.delete(prefix)
   }
 
   /** Bookkeeping of a trigger leaving the table (its list entry is handled by the caller). */
