@@ -14,6 +14,9 @@ import {
   type Vote,
 } from './messages.ts'
 import type { P2PCastParams } from './params.ts'
+import { linkState, reconcileDeadPlace } from './peer/dead-places.ts'
+import { MemberList } from './peer/members.ts'
+import { emptyPlace, fromFields, toFields, type Versioned } from './peer/placement.ts'
 import { rpcOfChange } from './peer/rpc-kind.ts'
 import { publishStriped } from './publish.ts'
 import { SPECIAL } from './registry.ts'
@@ -56,11 +59,6 @@ export const PEER_METRIC = {
   txGiveUps: 'txGiveUps',
   forestResets: 'forestResets',
 } as const
-
-interface Versioned {
-  version: number
-  placement: Placement
-}
 
 interface Lock {
   coord: NodeId
@@ -156,8 +154,7 @@ export class P2PCastPeerNode implements Protocol<P2PCastMessage> {
   private readonly decoder: StripeDecoder
   private readonly encoder: ParityEncoder | null
   /** Registry (source only): members, for a uniformly random contact. */
-  private readonly members: NodeId[] = []
-  private readonly memberIndex = new Map<NodeId, number>()
+  private readonly members = new MemberList(SPECIAL)
 
   constructor(
     private readonly env: Env<P2PCastMessage>,
@@ -285,16 +282,17 @@ export class P2PCastPeerNode implements Protocol<P2PCastMessage> {
         if (this.isParent(from)) this.want(from, true)
         return
       case 'join':
-        if (this.isSource) this.env.send(from, { type: 'contact', node: this.randomContact() })
+        if (this.isSource)
+          this.env.send(from, { type: 'contact', node: this.members.randomContact(this.env.rng) })
         return
       case 'walk':
         this.onWalk(msg.joiner, msg.ttl)
         return
       case 'joined':
-        if (this.isSource) this.addMember(from)
+        if (this.isSource) this.members.add(from)
         return
       case 'delete':
-        if (this.isSource) this.dropMember(msg.node)
+        if (this.isSource) this.members.drop(msg.node)
         return
       case 'contact':
         if (!this.member && this.wantJoin && this.tx?.kind === 'join' && this.tx.attempt < 0) {
@@ -437,7 +435,7 @@ export class P2PCastPeerNode implements Protocol<P2PCastMessage> {
     const s = this.special!
     if (s.placement.parent.every((p) => p === this.env.self)) return
     const silentFor = Math.min(...this.lastHeard.map((t) => now - t))
-    const noMembers = this.params.join === 'registry' && this.members.length === 0
+    const noMembers = this.params.join === 'registry' && this.members.size === 0
     if (silentFor <= this.livenessMs * (noMembers ? 1 : COLLAPSE_LIVENESS)) return
     if (this.lockOwn || this.lockSpecial) return
     this.env.metric(PEER_METRIC.forestResets, 1)
@@ -1105,30 +1103,6 @@ export class P2PCastPeerNode implements Protocol<P2PCastMessage> {
     return [...out]
   }
 
-  // ---- registry (source) -------------------------------------------------------------------------
-
-  private randomContact(): NodeId {
-    const i = this.env.rng.int(this.members.length + 1)
-    return i === this.members.length ? SPECIAL : this.members[i]!
-  }
-
-  private addMember(id: NodeId): void {
-    if (this.memberIndex.has(id)) return
-    this.memberIndex.set(id, this.members.length)
-    this.members.push(id)
-  }
-
-  private dropMember(id: NodeId): void {
-    const at = this.memberIndex.get(id)
-    if (at === undefined) return
-    const last = this.members.pop()!
-    if (last !== id) {
-      this.members[at] = last
-      this.memberIndex.set(last, at)
-    }
-    this.memberIndex.delete(id)
-  }
-
   // ---- helpers ---------------------------------------------------------------------------------
 
   private isLocal(key: NodeId): boolean {
@@ -1147,78 +1121,4 @@ export class P2PCastPeerNode implements Protocol<P2PCastMessage> {
     if (timer !== null) this.env.cancelTimer(timer)
     return null
   }
-}
-
-function emptyPlace(f: number): Placement {
-  return {
-    parent: new Array<NodeId | undefined>(f).fill(undefined),
-    children: Array.from({ length: f }, () => [] as NodeId[]),
-  }
-}
-
-function toFields(version: number, p: Placement): PlacementFields {
-  const parents = p.parent.every((x) => x !== undefined) ? (p.parent as NodeId[]) : []
-  return { version, parents, children: p.children }
-}
-
-function fromFields(f: number, m: PlacementFields): Placement {
-  return {
-    parent: m.parents.length === f ? m.parents.slice() : new Array<NodeId | undefined>(f).fill(undefined),
-    children: Array.from({ length: f }, (_, t) => (m.children[t] ?? []).slice()),
-  }
-}
-
-/**
- * Is `x` still in the forest, as far as freshly read neighbours say? Each parent must list it and
- * each child must name it; 'gone' when none does (another peer already deleted it).
- */
-function linkState(forest: Forest, x: NodeId, dead: ReadonlySet<NodeId>): 'linked' | 'gone' | 'inconsistent' {
-  let yes = 0
-  let no = 0
-  for (let t = 0; t < forest.f; t++) {
-    const p = forest.parentOf(x, t)
-    if (p === undefined) return 'inconsistent'
-    if (!dead.has(p)) {
-      if (forest.childrenOf(p, t).includes(x)) yes++
-      else no++
-    }
-    for (const c of forest.childrenOf(x, t)) {
-      if (dead.has(c)) continue
-      if (forest.parentOf(c, t) === x) yes++
-      else no++
-    }
-  }
-  if (yes === 0) return 'gone'
-  return no === 0 ? 'linked' : 'inconsistent'
-}
-
-/**
- * A dead node's place as its freshly read neighbours say it is: in each tree the parent is the node
- * that lists it as a child, the children the nodes that name it as parent. Null when a tree has no
- * such parent among the nodes read, or when nothing changes (no progress to be had).
- */
-function reconcileDeadPlace(
-  forest: Forest,
-  x: NodeId,
-  reads: ReadonlyMap<NodeId, Versioned>,
-  dead: ReadonlySet<NodeId>,
-): Placement | null {
-  const parent: NodeId[] = []
-  const children: NodeId[][] = []
-  let changed = false
-  for (let t = 0; t < forest.f; t++) {
-    let p = forest.parentOf(x, t)
-    if (p === undefined || (!dead.has(p) && !forest.childrenOf(p, t).includes(x))) {
-      p = undefined
-      for (const [id, v] of reads) if (!dead.has(id) && v.placement.children[t]?.includes(x)) p = id
-      if (p === undefined) return null
-      changed = true
-    }
-    parent.push(p)
-    const kept = new Set(forest.childrenOf(x, t).filter((c) => dead.has(c) || forest.parentOf(c, t) === x))
-    for (const [id, v] of reads) if (!dead.has(id) && v.placement.parent[t] === x) kept.add(id)
-    changed ||= kept.size !== forest.childrenOf(x, t).length
-    children.push([...kept])
-  }
-  return changed ? { parent, children } : null
 }

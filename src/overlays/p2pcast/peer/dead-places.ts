@@ -1,0 +1,65 @@
+// How a deletion sees dead nodes: their copies of places can be older than what their live
+// neighbours say (they voted for a change and died before it reached them, or another operation
+// already removed them), and several neighbours can be dead at once.
+import type { NodeId } from '../../../core/ids.ts'
+import type { Forest, Placement } from '../forest.ts'
+import type { Versioned } from './placement.ts'
+
+/**
+ * Is `x` still in the forest, as far as freshly read neighbours say? Each parent must list it and
+ * each child must name it; 'gone' when none does (another peer already deleted it).
+ */
+export function linkState(
+  forest: Forest,
+  x: NodeId,
+  dead: ReadonlySet<NodeId>,
+): 'linked' | 'gone' | 'inconsistent' {
+  let yes = 0
+  let no = 0
+  for (let t = 0; t < forest.f; t++) {
+    const p = forest.parentOf(x, t)
+    if (p === undefined) return 'inconsistent'
+    if (!dead.has(p)) {
+      if (forest.childrenOf(p, t).includes(x)) yes++
+      else no++
+    }
+    for (const c of forest.childrenOf(x, t)) {
+      if (dead.has(c)) continue
+      if (forest.parentOf(c, t) === x) yes++
+      else no++
+    }
+  }
+  if (yes === 0) return 'gone'
+  return no === 0 ? 'linked' : 'inconsistent'
+}
+
+/**
+ * A dead node's place as its freshly read neighbours say it is: in each tree the parent is the node
+ * that lists it as a child, the children the nodes that name it as parent. Null when a tree has no
+ * such parent among the nodes read, or when nothing changes (no progress to be had).
+ */
+export function reconcileDeadPlace(
+  forest: Forest,
+  x: NodeId,
+  reads: ReadonlyMap<NodeId, Versioned>,
+  dead: ReadonlySet<NodeId>,
+): Placement | null {
+  const parent: NodeId[] = []
+  const children: NodeId[][] = []
+  let changed = false
+  for (let t = 0; t < forest.f; t++) {
+    let p = forest.parentOf(x, t)
+    if (p === undefined || (!dead.has(p) && !forest.childrenOf(p, t).includes(x))) {
+      p = undefined
+      for (const [id, v] of reads) if (!dead.has(id) && v.placement.children[t]?.includes(x)) p = id
+      if (p === undefined) return null
+      changed = true
+    }
+    parent.push(p)
+    const kept = new Set(forest.childrenOf(x, t).filter((c) => dead.has(c) || forest.parentOf(c, t) === x))
+    for (const [id, v] of reads) if (!dead.has(id) && v.placement.parent[t] === x) kept.add(id)
+    changed ||= kept.size !== forest.childrenOf(x, t).length
+    children.push([...kept])
+  }
+  return changed ? { parent, children } : null
+}
