@@ -14,7 +14,7 @@ import {
   type Target,
 } from '../../src/overlays/i3/messages.ts'
 import { type I3Params, parseParams } from '../../src/overlays/i3/params.ts'
-import { I3ServerNode } from '../../src/overlays/i3/server/server-node.ts'
+import { I3ServerNode, type I3ServerOptions } from '../../src/overlays/i3/server/server-node.ts'
 import type { Simulation } from '../../src/sim/simulation.ts'
 import type { Chunk } from '../../src/stream/chunk.ts'
 import { makeSim, UNLIMITED } from '../sim/helpers.ts'
@@ -86,12 +86,14 @@ class ScriptedHost implements Protocol<I3Message> {
   }
 }
 
-const serverTestOverlay: Overlay<I3Message, I3Params> = {
-  name: 'i3-server-test',
-  codec: i3Codec,
-  parseParams,
-  createNode: (env, ctx, params) =>
-    ctx.role === 'server' ? new I3ServerNode(env, ctx, params) : new ScriptedHost(env, ctx),
+function serverTestOverlay(options: I3ServerOptions = {}): Overlay<I3Message, I3Params> {
+  return {
+    name: 'i3-server-test',
+    codec: i3Codec,
+    parseParams,
+    createNode: (env, ctx, params) =>
+      ctx.role === 'server' ? new I3ServerNode(env, ctx, params, options) : new ScriptedHost(env, ctx),
+  }
 }
 
 interface World {
@@ -101,8 +103,13 @@ interface World {
   servers: I3ServerNode[]
 }
 
-function world(serverCount: number, hostCount: number, params: Record<string, unknown> = {}): World {
-  const sim = makeSim(serverTestOverlay, parseParams(params), { servers: { count: serverCount } })
+function world(
+  serverCount: number,
+  hostCount: number,
+  params: Record<string, unknown> = {},
+  options: I3ServerOptions = {},
+): World {
+  const sim = makeSim(serverTestOverlay(options), parseParams(params), { servers: { count: serverCount } })
   for (let i = 0; i < hostCount; i++) sim.addViewer(UNLIMITED)
   const hosts = [0, ...sim.liveViewers()].map((id) => sim.protocol(id) as ScriptedHost)
   const server = (id: NodeId) => sim.protocol(id) as I3ServerNode
@@ -504,4 +511,22 @@ test('servers never throw on decoded garbage, from hosts or from other servers',
   assert.ok(fed > 10_000, `${fed} decoded messages fed`)
   assert.ok(sent.length > 1000, 'and the server kept answering')
   for (const { msg } of sent) assert.doesNotThrow(() => i3Codec.encode(msg), 'everything it sends encodes')
+})
+
+test('direct routing: a server hands a packet for an id it does not own straight to the owner', () => {
+  for (const routing of ['chord', 'direct'] as const) {
+    const { sim, hosts, servers } = world(64, 1, {}, { routing })
+    const [receiver, sender] = [hosts[0]!, hosts[1]!]
+    const far = sim.servers.filter((s) => s !== receiver.nearest && s !== sender.nearest)
+    const ids = far.slice(0, 20).map((s) => idOnServer(s, rng))
+    for (const id of ids) receiver.insert(id, host(receiver.env.self), {}, servers[0]!.ownerOf(id))
+    sim.runUntil(100)
+    const before = servers.reduce((n, s) => n + s.counters.forwarded, 0)
+    for (const id of ids) sender.query(id)
+    sim.runUntil(2000)
+    const forwarded = servers.reduce((n, s) => n + s.counters.forwarded, 0) - before
+    assert.equal(queriesAt(receiver).length, ids.length, routing)
+    if (routing === 'direct') assert.equal(forwarded, ids.length, 'one hop each: nearest -> owner')
+    else assert.ok(forwarded > 2 * ids.length, `chord walks: ${forwarded} hops for ${ids.length} packets`)
+  }
 })
