@@ -8,16 +8,14 @@
 // out of both: they mix each change's fan-out with the periodic refresh every 8th beat.
 // Run: node --import ./scripts/polyfills.mjs --import tsx bench/p2pcast-peer.bench.ts [N...]
 
-import type { NodeId } from '../src/core/ids.ts'
 import { createRng } from '../src/core/rng.ts'
 import {
   checkForest,
-  type ForestView,
   type P2PCastMessage,
   type P2PCastPeerNode,
   p2pcast,
   parseParams,
-  SPECIAL,
+  peerForestView,
   treeHeights,
 } from '../src/overlays/p2pcast/index.ts'
 import { Simulation } from '../src/sim/simulation.ts'
@@ -72,23 +70,12 @@ for (const join of ['registry', 'walk'] as const) {
     const leaveAll = counting / departures
     const deleteMetrics = sim.protocolMetrics().get('deleteMessages') ?? []
     const aborts = (sim.protocolMetrics().get('txAborts') ?? []).length
-    const source = sim.sourceId
-    const src = sim.protocol(source) as P2PCastPeerNode
-    const live = new Set(sim.liveViewers())
-    const place = (id: NodeId) =>
-      id === SPECIAL || id === source
-        ? src.placeOf(id)
-        : live.has(id)
-          ? (sim.protocol(id) as P2PCastPeerNode).placeOf(id)
-          : undefined
-    const view: ForestView = {
-      f: 2,
-      source,
-      special: SPECIAL,
-      peers: () => [SPECIAL, ...[...live].filter((id) => (sim.protocol(id) as P2PCastPeerNode).isMember)],
-      parentOf: (id, t) => place(id)?.parent[t],
-      childrenOf: (id, t) => place(id)?.children[t] ?? [],
-    }
+    const view = peerForestView(
+      2,
+      sim.sourceId,
+      sim.liveViewers(),
+      (id) => sim.protocol(id) as P2PCastPeerNode,
+    )
     const problems = checkForest(view).length
     console.log(
       [

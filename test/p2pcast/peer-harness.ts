@@ -11,7 +11,7 @@ import {
   type P2PCastPeerNode,
   p2pcast,
   parseParams,
-  SPECIAL,
+  peerForestView,
 } from '../../src/overlays/p2pcast/index.ts'
 import type { LinkSpec } from '../../src/sim/node-stats.ts'
 import { Simulation } from '../../src/sim/simulation.ts'
@@ -69,22 +69,8 @@ export class PeerRun {
   }
 
   view(): ForestView {
-    const source = this.sim.sourceId
-    const src = this.node(source)
-    const live = new Set(this.sim.liveViewers())
-    const place = (id: NodeId) => {
-      if (id === SPECIAL) return src.placeOf(SPECIAL)
-      if (id === source) return src.placeOf(source)
-      return live.has(id) ? this.node(id).placeOf(id) : undefined
-    }
-    return {
-      f: this.params.stripes,
-      source,
-      special: SPECIAL,
-      peers: () => [SPECIAL, ...this.members()],
-      parentOf: (id, t) => place(id)?.parent[t],
-      childrenOf: (id, t) => place(id)?.children[t] ?? [],
-    }
+    const live = this.sim.liveViewers()
+    return peerForestView(this.params.stripes, this.sim.sourceId, live, (id) => this.node(id))
   }
 
   /** Every rule of §3 holds and every live viewer is in the forest. */

@@ -92,11 +92,7 @@ export interface State extends PlacementFields {
 export type RpcType = 'takeon' | 'substitute' | 'replace' | 'direct'
 export const RPC_TYPES: readonly RpcType[] = ['takeon', 'substitute', 'replace', 'direct']
 
-export interface PlacementRpc<T extends RpcType = RpcType> extends PlacementFields {
-  readonly type: T
-  readonly tx: number
-  readonly flags: number
-}
+export type PlacementRpc<T extends RpcType = RpcType> = TxEndOf<T> & PlacementFields
 export type TakeOn = PlacementRpc<'takeon'>
 export type Substitute = PlacementRpc<'substitute'>
 export type Replace = PlacementRpc<'replace'>
