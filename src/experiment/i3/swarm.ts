@@ -9,7 +9,7 @@ import { createTransitStub, type TransitStubUnderlay } from '../../sim/underlay/
 import type { TransitStubOptions } from '../../sim/underlay/transit-stub-options.ts'
 import { playoutConfig } from '../../stream/playout.ts'
 import type { StreamSpec } from '../../stream/stream-spec.ts'
-import { defaultI3Overlay } from './overlay.ts'
+import { defaultI3Overlay, type ServerRouting } from './overlay.ts'
 
 /**
  * The i3 paper models latency only (§6: link latencies, no capacities), so every access link —
@@ -61,6 +61,8 @@ export interface I3SwarmOptions {
   onTransmit?: TransmitHook<I3Message>
   /** The i3 overlay object (default: src/overlays/i3; tests may pass a stand-in). */
   overlay?: Overlay<I3Message, I3Params>
+  /** Server forwarding for the default overlay (ignored with `overlay`): 'chord' (default) or 'direct'. */
+  serverRouting?: ServerRouting
 }
 
 export interface I3Swarm {
@@ -93,7 +95,7 @@ export function buildI3Swarm(options: I3SwarmOptions): I3Swarm {
     throw new LocalProtocolError(`buildI3Swarm: servers must be a whole number >= 1, got ${serverCount}`)
   }
   if (!(joinsPerS > 0)) throw new LocalProtocolError(`buildI3Swarm: joinsPerS must be > 0, got ${joinsPerS}`)
-  const overlay = options.overlay ?? defaultI3Overlay()
+  const overlay = options.overlay ?? defaultI3Overlay(options.serverRouting)
   const params = overlay.parseParams(options.params ?? {})
   const underlay = createTransitStub(options.underlay ?? {}, createRng(options.seed, SALT_UNDERLAY))
   const stream: StreamSpec = {

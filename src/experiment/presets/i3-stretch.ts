@@ -11,6 +11,7 @@ import {
   type TreeModel,
   type TreeRunOptions,
 } from '../i3/measure-tree.ts'
+import type { ServerRouting } from '../i3/overlay.ts'
 import { PAPER_FIG11 } from '../i3/paper.ts'
 import type { ExperimentReport, PlannedRun, Preset, PresetOptions } from './preset.ts'
 
@@ -35,6 +36,8 @@ export interface StretchConfig {
    */
   maxSimulatedPeers: number
   chunkRateHz: number
+  /** How servers forward ids they do not own (i3: 'chord'); 'direct' skips the Chord walks. */
+  serverRouting: ServerRouting
   /** Extra i3 parameters (e.g. a longer probe interval). */
   params: Record<string, unknown>
   /** Tests pass a stand-in; the default is src/overlays/i3. */
@@ -51,6 +54,7 @@ export const STRETCH_DEFAULTS: StretchConfig = {
   // A simulated 65,536 takes far longer than this machine gives a preset (docs/BENCHMARKS.md).
   maxSimulatedPeers: 16_384,
   chunkRateHz: 1,
+  serverRouting: 'chord',
   // No churn and no loss here: the soft state never needs refreshing within a run and nothing is
   // lost, so long-lived triggers, no recovery groups and a slow periodic joinable check (members
   // also re-check on every query) cut the events ~8x without changing a single join decision.
@@ -218,6 +222,7 @@ export function stretchRunOptions(config: StretchConfig, n: number, seed: number
     params: { maxTriggersPerId: config.maxTriggersPerId, ...config.params },
     joinsPerS: joinsPerS(config, n),
     chunkRateHz: config.chunkRateHz,
+    serverRouting: config.serverRouting,
     ...(config.overlay ? { overlay: config.overlay } : {}),
   }
 }
@@ -231,7 +236,7 @@ export function stretchRunOptions(config: StretchConfig, n: number, seed: number
 export function i3StretchPreset(config: StretchConfig = STRETCH_DEFAULTS): Preset {
   const sizesFor = (opts: PresetOptions) => (opts.peers === undefined ? [...config.sizes] : [opts.peers])
   const setup = (seed: number) =>
-    `${config.servers} servers, D = ${config.maxTriggersPerId}, transit-stub ${config.underlay.transitDomains === undefined ? '10,000 routers' : 'small test shape'}, unlimited links, joins at max(${config.minJoinsPerS}/s, N/${config.maxJoinS} s), ${config.chunkRateHz} chunks/s, seed ${seed}`
+    `${config.servers} servers, D = ${config.maxTriggersPerId}, transit-stub ${config.underlay.transitDomains === undefined ? '10,000 routers' : 'small test shape'}, ${config.serverRouting} server routing, unlimited links, joins at max(${config.minJoinsPerS}/s, N/${config.maxJoinS} s), ${config.chunkRateHz} chunks/s, seed ${seed}`
   return {
     name: 'i3-stretch',
     description: `i3 Fig. 11: 90th-pct latency stretch, RMD, RAD and max link stress vs group size (${config.sizes.join(', ')}; ${config.servers} servers, D = ${config.maxTriggersPerId}; simulated to ${config.maxSimulatedPeers}, join model beyond); --peers N runs one size`,
