@@ -18,6 +18,13 @@ export interface ViewerProblem {
  * roughly 6-12 s: long enough for a slow first dial, short enough that nobody waits for nothing.
  */
 export const SOURCE_FAILURES_BEFORE_GIVING_UP = 3
+/**
+ * i3: join walks that found no place, with no chunk yet, before we call the stream absent. A walk
+ * is two query windows (0.5 s each), round trips and up to 1 s before the next (2-3 s on a busy
+ * host), so about 15 s. The source answers at the top of every live i3 stream: a real stream is
+ * joined on the first walk.
+ */
+export const EMPTY_WALKS_BEFORE_GIVING_UP = 6
 /** Rejected chunks, with none accepted, before we call the key wrong (two seconds at 4 chunks/s). */
 export const INVALID_CHUNKS_BEFORE_WARNING = 8
 
@@ -28,16 +35,24 @@ export interface ChunkCounts {
 
 export class ViewerProblemDetector {
   private sourceFailures = 0
+  private emptyWalks = 0
   private readonly reported = new Set<ViewerProblemKind>()
 
   constructor(
     private readonly streamId: string,
     private readonly bootstrap: readonly string[],
+    /** i3: the stream's rendezvous servers (there is no source to dial). */
+    private readonly rendezvous: readonly string[] = [],
   ) {}
 
   /** A session to the source could not be opened (no address found, dial failed or reset). */
   noteSourceFailure(): void {
     this.sourceFailures++
+  }
+
+  /** i3: join walks so far that found nobody to join (a running total). */
+  noteEmptyWalks(total: number): void {
+    this.emptyWalks = total
   }
 
   /** Problems found since the last call (each kind at most once per viewer). */
@@ -50,6 +65,15 @@ export class ViewerProblemDetector {
         const more = this.bootstrap.length > 1 ? ` (+${this.bootstrap.length - 1} more)` : ''
         const via = this.bootstrap.length > 0 ? `${this.bootstrap[0]}${more}` : 'no bootstrap peer'
         return `cannot find the stream's source ${this.streamId} via ${via}: is the stream URI right?`
+      })
+    }
+    if (noChunkYet && this.emptyWalks >= EMPTY_WALKS_BEFORE_GIVING_UP) {
+      this.report(found, 'source-not-found', () => {
+        const more = this.rendezvous.length > 1 ? ` (+${this.rendezvous.length - 1} more)` : ''
+        return (
+          `nobody in stream ${this.streamId} answered on its rendezvous servers ${this.rendezvous[0] ?? ''}${more} ` +
+          `after ${this.emptyWalks} tries: is the stream URI right, and is the source broadcasting?`
+        )
       })
     }
     if (counts.chunksVerified === 0 && counts.chunksRejected >= INVALID_CHUNKS_BEFORE_WARNING) {

@@ -5,6 +5,7 @@ import { NetHost } from '../net/host.ts'
 import { loadOrCreateIdentity } from '../net/identity.ts'
 import type { LinkProfile } from '../net/link-emulation.ts'
 import { parseStreamUri, requiredServers, type StreamUri } from '../net/stream-uri.ts'
+import { I3_METRIC } from '../overlays/i3/host/metrics.ts'
 import type { Chunk } from '../stream/chunk.ts'
 import { PlayoutBuffer, playoutConfig } from '../stream/playout.ts'
 import type { QoeSnapshot } from '../stream/qoe.ts'
@@ -125,7 +126,7 @@ export class Viewer {
       stats: () => (viewer ? { ...viewer.stats() } : {}),
       metrics: () => (viewer ? viewer.host.meters.registry.metrics() : ''),
     })
-    const detector = new ViewerProblemDetector(stream.streamId, stream.bootstrap)
+    const detector = new ViewerProblemDetector(stream.streamId, stream.bootstrap, servers)
     const need = uploadNeed(stream.overlay, stream.params, stream.kbps)
     const uploadKbps = opts.uploadKbps ?? need?.kbps ?? Number.POSITIVE_INFINITY
     const shortfall = uploadShortfall(need, uploadKbps)
@@ -242,6 +243,7 @@ export class Viewer {
 
   private checkProblems(onProblem: ((problem: ViewerProblem) => void) | undefined): void {
     if (this.stopped) return
+    this.detector.noteEmptyWalks(this.host.stats.metrics[I3_METRIC.joinRetries]?.count ?? 0)
     for (const problem of this.detector.check(this.host.stats)) this.report(problem, onProblem)
   }
 

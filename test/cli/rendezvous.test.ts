@@ -129,6 +129,17 @@ describe('peercaster rendezvous', { timeout: 120_000 }, () => {
       '--key',
       join(home, 'v.key'),
     ])
+    // A stream id nobody publishes, on the same server: the walks find no one, watch gives up.
+    const lost = cli([
+      'watch',
+      `peercaster://${someone}?overlay=i3&kbps=400&rate=4&rendezvous=${addr}`,
+      '--http-port',
+      '0',
+      '--listen',
+      '/ip4/127.0.0.1/tcp/0',
+      '--key',
+      join(home, 'lost.key'),
+    ])
     const statsUrl = (await viewer.waitForStdout(/^stats: (http:\/\/\S+\/stats)/m, 30_000))[1]!
     await waitUntil(
       'the viewer to play',
@@ -142,7 +153,14 @@ describe('peercaster rendezvous', { timeout: 120_000 }, () => {
     assert.deepEqual(stats.parents, [peerIdFromPrivateKeyless(uri)])
     const metrics = await (await fetch(metricsUrl)).text()
     assert.match(metrics, /^peercaster_i3_triggers [1-9]\d*$/m)
-    assert.match(metrics, /^peercaster_i3_clients 2$/m)
+    // The source and the viewer (and the lost viewer while it tries).
+    assert.match(metrics, /^peercaster_i3_clients [23]$/m)
+    const lostExit = await lost.exit(60_000)
+    assert.equal(lostExit.code, 1, lost.stderr)
+    assert.match(
+      lost.stderr.trim(),
+      new RegExp(`^peercaster: nobody in stream ${someone} answered on its rendezvous servers \\/ip4\\/127`),
+    )
     for (const run of [viewer, source, server]) {
       await run.stop()
     }
