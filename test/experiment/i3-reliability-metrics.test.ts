@@ -15,10 +15,11 @@ test('drops, recoveries, duplicates and repair requests are counted per the Tabl
   log.chunkArrived(1, 3, true, 650) // detected when seq 4 came (400 ms): 250 ms to recover
   log.chunkArrived(1, 5, true, 700) // a subtree repair for someone else: a duplicate here
   steadyArrivals(log, 2, [9])
-  log.repairRequestSent(1, 3)
-  log.repairRequestSent(1, 3) // re-sent after the timeout: counts again
-  log.repairRequestSent(2, 9)
-  log.repairRequestSent(2, 20) // outside the window: ignored
+  log.repairRequestSent(1, 3, true)
+  log.repairRequestSent(1, 3, true) // re-sent after the timeout: counts again
+  log.repairRequestSent(2, 9, true)
+  log.repairRequestSent(1, 9, false) // receiver 1 could not answer 2's request: escalated
+  log.repairRequestSent(2, 20, true) // outside the window: ignored
   for (const seq of [3, 5, 9]) log.repairRequestReceived(1, seq)
   log.repairRequestReceived(2, 4)
   const m = log.metrics()
@@ -31,8 +32,10 @@ test('drops, recoveries, duplicates and repair requests are counted per the Tabl
   assert.equal(m.receiversWithUnrecovered, 1)
   assert.equal(m.duplicates, 1)
   assert.equal(m.duplicatesPerDrop, 0.5)
-  assert.equal(m.repairRequestsSent, 3)
-  assert.equal(m.repairsPerDrop, 1.5)
+  assert.equal(m.repairRequestsSent, 4)
+  assert.equal(m.repairsPerDrop, 2)
+  assert.equal(m.ownRequestsPerDrop, 1.5)
+  assert.equal(m.escalationsPerDrop, 0.5)
   assert.equal(m.maxRepairRequestsPerSeq, 0.3)
   assert.equal(m.maxRepairRequestsReceiver, 1)
   assert.equal(m.recoveryMs.count, 1)

@@ -12,7 +12,9 @@ import { type CdfPoint, cdf, type Summary, summarize } from '../../stream/summar
  * - duplicates: every arrival of s at h after the first (Fig. 13a: duplicates / drops, summed
  *   over receivers);
  * - repairs per drop (Table 1): repair requests for s sent by receivers, first tries, re-sends
- *   after the timeout and escalations to the parent's group alike, over the drops;
+ *   after the timeout and escalations to the parent's group alike, over the drops; split into
+ *   own requests (for a drop of the sender's: first tries and re-sends) and escalations (a
+ *   member that got a request it could not answer, asking its parent's group);
  * - max repairs per seq # (Table 1): the largest, over receivers, of the repair requests that
  *   receiver got for window sequence numbers divided by the window's length.
  */
@@ -28,7 +30,8 @@ class ReceiverTrack {
   readonly arrivals: Uint8Array
   readonly treeArrival: Uint8Array
   readonly firstAt: Float64Array
-  requestsSent = 0
+  ownRequestsSent = 0
+  escalationsSent = 0
   requestsReceived = 0
 
   constructor(length: number) {
@@ -53,6 +56,10 @@ export interface ReliabilityMetrics {
   duplicatesPerDrop: number
   repairRequestsSent: number
   repairsPerDrop: number
+  /** Requests receivers sent for their own drops (first tries and re-sends) per drop. */
+  ownRequestsPerDrop: number
+  /** Requests forwarded up by members that could not answer, per drop. */
+  escalationsPerDrop: number
   maxRepairRequestsPerSeq: number
   /** The receiver where maxRepairRequestsPerSeq was seen. */
   maxRepairRequestsReceiver: number | null
@@ -90,8 +97,12 @@ export class ReliabilityLog {
     if (Number.isNaN(t.firstAt[i]!)) t.firstAt[i] = atMs
   }
 
-  repairRequestSent(receiver: number, seq: number): void {
-    if (this.inWindow(seq)) this.track(receiver).requestsSent++
+  /** `own`: for the sender's own drop; else an escalation of a request it could not answer. */
+  repairRequestSent(receiver: number, seq: number, own: boolean): void {
+    if (!this.inWindow(seq)) return
+    const t = this.track(receiver)
+    if (own) t.ownRequestsSent++
+    else t.escalationsSent++
   }
 
   repairRequestReceived(receiver: number, seq: number): void {
@@ -103,14 +114,16 @@ export class ReliabilityLog {
     let drops = 0
     let recovered = 0
     let duplicates = 0
-    let sent = 0
+    let own = 0
+    let escalated = 0
     let withUnrecovered = 0
     let maxPerSeq = 0
     let maxReceiver: number | null = null
     const recoveryMs: number[] = []
     for (const receiver of [...this.receivers.keys()].sort((a, b) => a - b)) {
       const t = this.receivers.get(receiver)!
-      sent += t.requestsSent
+      own += t.ownRequestsSent
+      escalated += t.escalationsSent
       const perSeq = t.requestsReceived / windowSeqs
       if (perSeq > maxPerSeq) {
         maxPerSeq = perSeq
@@ -154,8 +167,10 @@ export class ReliabilityLog {
       receiversWithUnrecovered: withUnrecovered,
       duplicates,
       duplicatesPerDrop: drops === 0 ? 0 : duplicates / drops,
-      repairRequestsSent: sent,
-      repairsPerDrop: drops === 0 ? 0 : sent / drops,
+      repairRequestsSent: own + escalated,
+      repairsPerDrop: drops === 0 ? 0 : (own + escalated) / drops,
+      ownRequestsPerDrop: drops === 0 ? 0 : own / drops,
+      escalationsPerDrop: drops === 0 ? 0 : escalated / drops,
       maxRepairRequestsPerSeq: maxPerSeq,
       maxRepairRequestsReceiver: maxReceiver,
       recoveryMs: summarize(recoveryMs),

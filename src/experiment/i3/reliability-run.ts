@@ -1,5 +1,7 @@
 import type { NodeId } from '../../core/ids.ts'
+import type { I3HostNode } from '../../overlays/i3/host/host-node.ts'
 import { I3_METRIC } from '../../overlays/i3/host/metrics.ts'
+import { prefixOf, recoveryGroupId, ZERO_SUFFIX } from '../../overlays/i3/ids.ts'
 import type { I3Message } from '../../overlays/i3/messages.ts'
 import { type Summary, summarize } from '../../stream/summary.ts'
 import { hopLossRates } from './loss-rates.ts'
@@ -107,9 +109,15 @@ export function measureReliability(spec: ReliabilityRunSpec): ReliabilityPoint {
   let measured: ReadonlySet<NodeId> = new Set()
   let atSource = 0
   const source: NodeId = 0
+  // Own requests go to the sender's own recovery group (that of the id it joined at);
+  // escalations to the group above, whoever the repair is for.
+  const ownGroupPrefix = (id: NodeId) => {
+    const joinedAt = (swarm.sim.protocol(id) as unknown as I3HostNode).ancestors.at(-1)
+    return joinedAt === undefined ? null : prefixOf(recoveryGroupId(joinedAt, ZERO_SUFFIX))
+  }
   const overlay = observeSends(spec.overlay ?? defaultI3Overlay(), (from, _to, msg: I3Message) => {
     if (log !== null && msg.type === 'repair-req' && measured.has(from))
-      log.repairRequestSent(from as number, msg.seq)
+      log.repairRequestSent(from as number, msg.seq, prefixOf(msg.id) === ownGroupPrefix(from))
   })
   const swarm = buildI3Swarm({
     ...presetSwarmOptions(spec, {
