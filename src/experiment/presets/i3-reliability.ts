@@ -205,7 +205,7 @@ async function plots(rows: readonly Row[], config: I3ReliabilityConfig, facts: s
     const name = SCHEME_NAMES[r.scheme]
     dup.push({ x, y: r.duplicatesPerDrop, series: name })
     repairs.push({ x, y: r.ownRequestsPerDrop, series: `${name} own` })
-    repairs.push({ x, y: r.repairsPerDrop, series: `${name} +escalations` })
+    repairs.push({ x, y: r.repairsPerDrop, series: `${name} all` })
     maxPerSeq.push({ x, y: r.maxRepairRequestsPerSeq, series: name })
   }
   for (const p of I3_TABLE_1) {
@@ -235,7 +235,7 @@ async function plots(rows: readonly Row[], config: I3ReliabilityConfig, facts: s
       file: 'repairs-per-drop-vs-size.svg',
       svg: await lineChart(
         {
-          title: 'Repair requests per drop vs group size (own requests; all with escalations), with Table 1',
+          title: 'Repair requests per drop vs group size (own; all = own + escalations), with Table 1',
           subtitle: facts,
           xTitle: 'log2 group size',
           yTitle: 'repair requests / drops',
@@ -269,7 +269,7 @@ async function plots(rows: readonly Row[], config: I3ReliabilityConfig, facts: s
         [
           ...cdfSeries,
           {
-            name: 'paper: 85% by 600 ms',
+            name: 'paper 85%@600ms',
             points: [
               { x: 600, p: 0.85 },
               { x: 2400, p: 1 },
