@@ -1,16 +1,19 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { hashId, withSuffix } from '../../src/overlays/i3/ids.ts'
+import { hashId, ringKey, withRingKey, withSuffix } from '../../src/overlays/i3/ids.ts'
 import { RouteCache } from '../../src/overlays/i3/server/route-cache.ts'
 
 const id = (i: number) => hashId('route', String(i))
 
-test('a remembered prefix routes every id of its anycast group', () => {
+test('a remembered id routes every id at its ring position: its anycast group and more', () => {
   const cache = new RouteCache(8)
   cache.remember(id(1), 'server-a')
   assert.equal(cache.lookup(id(1)), 'server-a')
   assert.equal(cache.lookup(withSuffix(id(1), 'ffffffffffffffff')), 'server-a')
   assert.equal(cache.lookup(id(2)), undefined)
+  // Another prefix on the same ring position (e.g. two private ids picked on one server).
+  assert.equal(cache.lookup(withRingKey(id(3), ringKey(id(1)))), 'server-a')
+  assert.equal(cache.lookupKey(ringKey(id(1))), 'server-a')
   cache.remember(withSuffix(id(1), '0000000000000001'), 'server-b')
   assert.equal(cache.lookup(id(1)), 'server-b', 'a newer hint wins')
   assert.equal(cache.size, 1)

@@ -1,11 +1,14 @@
 import type { NodeId } from '../../../core/ids.ts'
-import { type I3Id, prefixOf } from '../ids.ts'
+import { type I3Id, ringKey } from '../ids.ts'
 
 /**
  * i3's packet caching (§2.1: "caching ensures that in most cases packets from one i3 node to
- * another traverse just the IP path"): which server holds the ids of a 192-bit prefix, learned
- * from `cache` hints and `inserted` replies. Bounded, so a node that talks to many groups keeps
- * only the recent ones; a miss costs one Chord walk, never correctness.
+ * another traverse just the IP path"): which server holds an id, learned from `cache` hints and
+ * `inserted` replies. Keyed by the id's ring position, not its whole prefix: the owner is a
+ * function of the position, so one hint serves every id there: a whole anycast group, and every
+ * private id picked on one server (`idOnServer` puts them all on the server's own position).
+ * Bounded, so a node that talks to many groups keeps only the recent ones; a miss costs one
+ * Chord walk, never correctness.
  *
  * Recency is kept by two generations instead of a linked list: entries land in `young`; when it
  * outgrows half the capacity it becomes `old` and the previous old generation is dropped; a hit
@@ -13,8 +16,8 @@ import { type I3Id, prefixOf } from '../ids.ts'
  * evicted, and a hit in `young`, the common case, is a single Map get.
  */
 export class RouteCache {
-  private young = new Map<string, NodeId>()
-  private old = new Map<string, NodeId>()
+  private young = new Map<number, NodeId>()
+  private old = new Map<number, NodeId>()
   /** `young` rotates into `old` when it grows past this. */
   private readonly generation: number
 
@@ -29,9 +32,13 @@ export class RouteCache {
     return this.young.size + this.old.size
   }
 
-  /** The server that holds `id`'s prefix, if known; a hit counts as a use. */
+  /** The server that holds `id`, if known; a hit counts as a use. */
   lookup(id: I3Id): NodeId | undefined {
-    const key = prefixOf(id)
+    return this.lookupKey(ringKey(id))
+  }
+
+  /** lookup() for a caller that already has the id's ring key. */
+  lookupKey(key: number): NodeId | undefined {
     const server = this.young.get(key)
     if (server !== undefined) return server
     const aged = this.old.get(key)
@@ -40,7 +47,7 @@ export class RouteCache {
   }
 
   remember(id: I3Id, server: NodeId): void {
-    this.put(prefixOf(id), server)
+    this.put(ringKey(id), server)
   }
 
   /** Drop every entry naming `server` (it stopped answering, or the ring changed). */
@@ -50,7 +57,7 @@ export class RouteCache {
     }
   }
 
-  private put(key: string, server: NodeId): void {
+  private put(key: number, server: NodeId): void {
     this.old.delete(key)
     this.young.set(key, server)
     if (this.young.size > this.generation) {

@@ -203,7 +203,7 @@ export class I3ServerNode implements Protocol<I3Message> {
   private sendToward(msg: I3Routed, key: number): void {
     const next = this.direct
       ? this.ring.successor(key)
-      : (this.routes.lookup(msg.id) ?? this.fingers.nextHop(key))
+      : (this.routes.lookupKey(key) ?? this.fingers.nextHop(key))
     this.counters.forwarded++
     this.env.send(next, msg)
   }
