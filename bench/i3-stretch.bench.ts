@@ -5,7 +5,7 @@
 //
 //   node --import ./scripts/polyfills.mjs --import tsx bench/i3-stretch.bench.ts [N...]
 //   node --cpu-prof --import ./scripts/polyfills.mjs --import tsx bench/i3-stretch.bench.ts 4096
-//   BENCH_ROUTING=direct ... servers send ids they do not own straight to the owner (no Chord walk)
+//   BENCH_ROUTING=chord ... servers forward ids they do not own along Chord (default: the preset's direct)
 import { measureI3Tree } from '../src/experiment/i3/measure-tree.ts'
 import { STRETCH_DEFAULTS, stretchRunOptions } from '../src/experiment/presets/i3-stretch.ts'
 
@@ -14,7 +14,7 @@ const sizes = process.argv
   .map(Number)
   .filter((n) => n > 0)
 for (const receivers of sizes.length > 0 ? sizes : [65_536]) {
-  const serverRouting = process.env.BENCH_ROUTING === 'direct' ? 'direct' : 'chord'
+  const serverRouting = process.env.BENCH_ROUTING === 'chord' ? 'chord' : 'direct'
   const options = stretchRunOptions({ ...STRETCH_DEFAULTS, serverRouting }, receivers, 1)
   let lastReport = 0
   const wall0 = process.hrtime.bigint()
