@@ -168,6 +168,30 @@ describe('peercaster rendezvous', { timeout: 120_000 }, () => {
   })
 })
 
+describe('peercaster demo --overlay i3', { timeout: 90_000 }, () => {
+  test('local rendezvous servers, a source and 3 viewers: everyone plays, the table shows the tree', async () => {
+    const run = cli([
+      'demo',
+      '--overlay',
+      'i3',
+      '--servers',
+      '2',
+      '--viewers',
+      '3',
+      '--seconds',
+      '8',
+      '--http-port',
+      '0',
+    ])
+    const exit = await run.exit(80_000)
+    assert.equal(exit.code, 0, run.stderr)
+    assert.match(run.stdout, /i3 through 2 local rendezvous servers/)
+    assert.match(run.stdout, /^stream URI: peercaster:\/\/\S+overlay=i3\S*&rendezvous=\S+&rendezvous=/m)
+    const final = run.stdout.split('\n').find((l) => l.startsWith('final: '))
+    assert.match(final ?? run.stdout, /^final: 3\/3 viewers playing \| tree depth [23] \|/)
+  })
+})
+
 /** The stream id of a URI: the first joiner's parent is the source itself. */
 function peerIdFromPrivateKeyless(uri: string): string {
   return uri.slice('peercaster://'.length, uri.indexOf('?'))

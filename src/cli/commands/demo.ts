@@ -4,7 +4,7 @@ import { formatMs, formatPercent } from '../../app/format.ts'
 import { LiveOutput } from '../../app/live-output.ts'
 import { textTable } from '../../report/table.ts'
 import { toCommandError } from '../app-errors.ts'
-import { parseWholeNumber } from '../usage-error.ts'
+import { parseWholeNumber, UsageError } from '../usage-error.ts'
 import { untilInterrupted } from './until-interrupted.ts'
 import { DEFAULT_HTTP_PORT } from './watch.ts'
 
@@ -35,6 +35,8 @@ export function swarmSummaryLine(s: SwarmSummary): string {
 }
 
 interface DemoFlags {
+  overlay: string
+  servers: string
   viewers: string
   seconds?: string
   httpPort: string
@@ -47,10 +49,16 @@ async function runDemo(flags: DemoFlags): Promise<void> {
     flags.seconds === undefined ? undefined : parseWholeNumber('--seconds', flags.seconds, 1, 86_400)
   const httpPort = parseWholeNumber('--http-port', flags.httpPort, 0, 65535)
   const seed = parseWholeNumber('--seed', flags.seed, 0, 0xffffffff)
+  if (flags.overlay !== 'spreadit' && flags.overlay !== 'i3')
+    throw new UsageError(`--overlay must be spreadit or i3, got "${flags.overlay}"`)
+  const overlay = flags.overlay
+  const servers = parseWholeNumber('--servers', flags.servers, 1, 16)
   const output = new LiveOutput(2000)
   output.print(
     `peercaster demo: a source looping the sample clip and ${viewers} viewers on loopback, over emulated ` +
-      '20-80 ms WAN links (SpreadIt, at most 3 children per node)',
+      (overlay === 'i3'
+        ? `20-80 ms WAN links (i3 through ${servers} local rendezvous servers, D = 3; each host on one server's LAN)`
+        : '20-80 ms WAN links (SpreadIt, at most 3 children per node)'),
   )
   let swarm: DemoSwarm
   try {
@@ -59,6 +67,8 @@ async function runDemo(flags: DemoFlags): Promise<void> {
       viewers,
       httpPort,
       seed,
+      overlay,
+      servers,
       onJoin: (n, total) => output.show([`joining: ${n}/${total} viewers`], Date.now()),
     })
   } catch (err) {
@@ -91,6 +101,8 @@ export function registerDemo(program: Command): void {
     .command('demo')
     .description('a live swarm on this machine: the sample clip to N local viewers over emulated WAN links')
     .option('--viewers <n>', 'local viewers', '12')
+    .option('--overlay <name>', 'spreadit, or i3 (through local rendezvous servers)', 'spreadit')
+    .option('--servers <n>', 'i3: rendezvous servers to start on this machine', '3')
     .option('--seconds <s>', 'stop after this many seconds (default: until Ctrl-C)')
     .option('--http-port <port>', "the watched viewer's player port", String(DEFAULT_HTTP_PORT))
     .option('--seed <s>', 'seeds the emulated link delays and capacities', '1')
