@@ -172,24 +172,7 @@ test('an end host whose servers all fail to answer stops with one readable error
   const dead = peerIdFromPrivateKey(await generateKeyPair('Ed25519')).toString()
   const addr = `/ip4/127.0.0.1/tcp/1/p2p/${dead}`
   const privateKey = await generateKeyPair('Ed25519')
-  const host = await NetHost.create({
-    overlay: relayOverlay,
-    params: {},
-    role: 'viewer',
-    streamId: dead,
-    streamKbps: 1000,
-    privateKey,
-    servers: [addr],
-    dialTimeoutMs: 2000,
-    pingIntervalMs: 0,
-    onError: () => {},
-  })
-  await assert.rejects(host.start(), (e: Error) =>
-    e.message.startsWith(`Cannot join the stream: none of its rendezvous servers answered: ${addr} (`),
-  )
-  assert.equal(host.node, undefined)
-  // A malformed server address is a local mistake, caught before anything listens.
-  await assert.rejects(
+  const viewerWith = (servers: string[]) =>
     NetHost.create({
       overlay: relayOverlay,
       params: {},
@@ -197,8 +180,19 @@ test('an end host whose servers all fail to answer stops with one readable error
       streamId: dead,
       streamKbps: 1000,
       privateKey,
-      servers: ['/ip4/127.0.0.1/tcp/1'],
-    }),
+      servers,
+      dialTimeoutMs: 2000,
+      pingIntervalMs: 0,
+      onError: () => {},
+    })
+  const host = await viewerWith([addr])
+  await assert.rejects(host.start(), (e: Error) =>
+    e.message.startsWith(`Cannot join the stream: none of its rendezvous servers answered: ${addr} (`),
+  )
+  assert.equal(host.node, undefined)
+  // A malformed server address is a local mistake, caught before anything listens.
+  await assert.rejects(
+    viewerWith(['/ip4/127.0.0.1/tcp/1']),
     /server address \/ip4\/127.0.0.1\/tcp\/1 has no \/p2p\/<PeerId>/,
   )
 })
