@@ -27,6 +27,8 @@ import { TriggerClient } from './trigger-client.ts'
 export const CONNECTED_WINDOW_MS = 3000
 /** Longest wait before walking again after a join that found no place. */
 const JOIN_RETRY_MS = 1000
+/** For inserts that only need to land (the client re-sends them until a server answers). */
+const IGNORE_OUTCOME = (): void => {}
 /** Ids remembered as full after a refused join (bounded; each forgotten after joinableCheckMs). */
 const MAX_KNOWN_FULL = 64
 
@@ -184,8 +186,10 @@ export class I3HostNode implements Protocol<I3Message> {
       this.keepAlive()
       return
     }
-    this.triggers.insert(this.privateId, this.self)
-    this.triggers.insert(this.treeId, this.self)
+    // Tracked (re-sent until a server answers): a lost first insert would leave the host deaf
+    // until its first refresh, seconds later.
+    this.triggers.insert(this.privateId, this.self, {}, IGNORE_OUTCOME)
+    this.triggers.insert(this.treeId, this.self, {}, IGNORE_OUTCOME)
     this.keepAlive()
     this.beginWalk(now)
   }
@@ -348,7 +352,7 @@ export class I3HostNode implements Protocol<I3Message> {
     this.walk.begin()
   }
 
-  private onWalkDone(_now: number, place: JoinPlace | null): void {
+  private onWalkDone(now: number, place: JoinPlace | null): void {
     this.walk = null
     if (this.phase !== 'walking') return
     if (place === null) {
@@ -357,13 +361,19 @@ export class I3HostNode implements Protocol<I3Message> {
       return
     }
     this.phase = 'inserting'
-    this.triggers.insert(place.at, { kind: 'id', id: this.treeId }, {}, (t, outcome) => {
+    const insertedAt = now
+    const joinTrigger: Target = { kind: 'id', id: this.treeId }
+    this.triggers.insert(place.at, joinTrigger, {}, (t, outcome) => {
       if (this.phase !== 'inserting') return
-      if (outcome === 'ok') {
+      // Every reply lost but data flows: the insert did land (nothing else feeds our tree id).
+      const fed = outcome === 'timeout' && this.lastChunkAt !== null && this.lastChunkAt >= insertedAt
+      if (outcome === 'ok' || fed) {
         this.onJoined(t, place)
         return
       }
       this.env.metric(I3_METRIC.joinRetries, 1)
+      // No answer: the trigger may exist all the same; do not leave it behind as a second feed.
+      if (outcome === 'timeout') this.triggers.remove(place.at, joinTrigger)
       if (outcome === 'full') {
         // Lost a race for the last slot: the places nearest are the full member's children.
         this.noteFull(place.at, t)
@@ -451,7 +461,7 @@ export class I3HostNode implements Protocol<I3Message> {
   private onChunk(now: number, msg: I3Chunk): void {
     if (this.isSource) return
     const chunk = msg.chunk
-    if (!this.recovery.onChunk(now, chunk)) return
+    if (!this.recovery.onChunk(now, chunk, !msg.repair)) return
     this.lastChunkAt = now
     if (!msg.repair && chunk.seq > this.newestSeq) {
       this.newestSeq = chunk.seq
@@ -478,16 +488,27 @@ export class I3HostNode implements Protocol<I3Message> {
     this.env.metric(I3_METRIC.queriesAnswered, 1)
     // Queries mean joins are coming: check joinable now rather than at the next period.
     if (!asStandIn) this.membership.probeSoon(now)
-    this.router.send({
-      type: 'query-reply',
-      id: q.replyTo,
-      ttl: MAX_TTL,
-      origin: this.env.self,
-      nonce: q.nonce,
-      member: asStandIn ? standIn.id : this.treeId,
-      timestamp: now,
-      srcDist,
-      joinable: asStandIn ? standIn.joinable : this.membership.joinable,
+    const reply = (t: number) =>
+      this.router.send({
+        type: 'query-reply',
+        id: q.replyTo,
+        ttl: MAX_TTL,
+        origin: this.env.self,
+        nonce: q.nonce,
+        member: asStandIn ? standIn.id : this.treeId,
+        timestamp: t,
+        srcDist: this.isSource ? 0 : (this.srcDist ?? srcDist),
+        joinable: asStandIn ? standIn.joinable : this.membership.joinable,
+      })
+    if (this.router.knows(q.replyTo)) {
+      reply(now)
+      return
+    }
+    // The joiner compares replies by how long they took (§3.2.1), which should be the IP path
+    // (i3 caching). A first packet to the joiner's private id would walk Chord and look farther
+    // than it is; so learn where that id lives first (a probe: stores nothing) and reply after.
+    this.triggers.insert(q.replyTo, this.self, { probe: true }, (t, outcome) => {
+      if (outcome !== 'timeout' && this.phase !== 'gone') reply(t)
     })
   }
 
@@ -517,6 +538,6 @@ export class I3HostNode implements Protocol<I3Message> {
     if (next === this.recoveryTrigger) return
     if (this.recoveryTrigger !== null) this.triggers.remove(this.recoveryTrigger, this.self)
     this.recoveryTrigger = next
-    if (next !== null) this.triggers.insert(next, this.self)
+    if (next !== null) this.triggers.insert(next, this.self, {}, IGNORE_OUTCOME)
   }
 }

@@ -86,10 +86,14 @@ export class Membership {
   private subscribe(): void {
     if (this.parent === null) return
     const set = this.joinable ? jsetId(this.parent) : fsetId(this.parent)
-    if (this.subscribed !== null && this.subscribed !== set)
-      this.triggers.remove(this.subscribed, this.hostTarget())
+    if (this.subscribed === set) {
+      this.triggers.insert(set, this.hostTarget(), { refresh: true })
+      return
+    }
+    if (this.subscribed !== null) this.triggers.remove(this.subscribed, this.hostTarget())
     this.subscribed = set
-    this.triggers.insert(set, this.hostTarget(), { refresh: true })
+    // A new subscription is re-sent until a server answers: joiners find us only through it.
+    this.triggers.insert(set, this.hostTarget(), {}, () => {})
   }
 
   private hostTarget(): Target {

@@ -100,8 +100,12 @@ export class Recovery {
     return this.ring[seq % this.ring.length]?.seq === seq
   }
 
-  /** A chunk arrived (stream or repair): false when it is a duplicate (or too old to tell). */
-  onChunk(now: number, chunk: Chunk): boolean {
+  /**
+   * A chunk arrived: false when it is a duplicate (or too old to tell). Only stream chunks
+   * (`live`) move the newest seq and reveal gaps: a repair multicast to a subtree we just joined
+   * carries an old seq, and taking it as the start would make the live stream look like a gap.
+   */
+  onChunk(now: number, chunk: Chunk, live = true): boolean {
     const seq = chunk.seq
     if ((this.newest >= 0 && seq <= this.newest - this.ring.length) || this.has(seq)) {
       this.duplicates++
@@ -109,8 +113,10 @@ export class Recovery {
       return false
     }
     this.ring[seq % this.ring.length] = chunk
-    if (seq > this.newest) {
-      if (this.newest >= 0 && this.enabled && this.replyTo !== null && this.group !== null) {
+    if (live && seq > this.newest) {
+      // Detected even before this host is placed (data can flow while the reply to its join
+      // insert is still under way); asked for once it is.
+      if (this.newest >= 0 && this.enabled && this.replyTo !== null) {
         for (let s = Math.max(this.newest + 1, seq - MAX_GAP_REQUESTS); s < seq; s++) this.detect(now, s)
       }
       if (this.first < 0) this.first = seq
@@ -174,15 +180,17 @@ export class Recovery {
     const open = this.losses.get(seq)
     if (!open) return
     open.timer = null
-    if (this.group === null || this.replyTo === null) return
+    if (this.replyTo === null) return
     if (open.attempts >= REPAIR_ATTEMPTS) {
       this.losses.delete(seq)
       this.env.metric(I3_METRIC.repairsAbandoned, 1)
       return
     }
     open.attempts++
-    this.sendRequest(this.group, seq, this.replyTo)
-    this.env.metric(I3_METRIC.repairRequestsSent, 1)
+    if (this.group !== null) {
+      this.sendRequest(this.group, seq, this.replyTo)
+      this.env.metric(I3_METRIC.repairRequestsSent, 1)
+    }
     open.timer = this.timers.after(this.params.repairTimeoutMs, () => this.request(seq))
   }
 

@@ -31,6 +31,11 @@ export class ServerRouter {
     return server
   }
 
+  /** Whether the server holding `id` is known (a packet to it will not walk Chord). */
+  knows(id: I3Id): boolean {
+    return this.cache.has(prefixOf(id))
+  }
+
   /** A server said it holds `id` (a cache hint or an insert reply). */
   learn(id: I3Id, server: NodeId): void {
     const prefix = prefixOf(id)
