@@ -52,8 +52,10 @@ export interface BroadcasterOptions {
 export interface BroadcasterStats {
   peerId: string
   uri: string
-  /** Direct children of the source. */
+  /** Direct children of the source (i3: 0, the source sends to a server and knows no receiver). */
   viewers: number
+  /** i3: the rendezvous servers the source uses, nearest first (empty for other overlays). */
+  servers: string[]
   children: string[]
   chunksPublished: number
   bytesPublished: number
@@ -202,6 +204,7 @@ export class Broadcaster {
       uri: this.uri,
       viewers: topology.children.length,
       children: topology.children.map(String),
+      servers: [...this.host.servers],
       chunksPublished: this.chunksPublished,
       bytesPublished: this.bytesPublished,
       streamKbps: this.opts.streamKbps,

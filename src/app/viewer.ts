@@ -69,7 +69,10 @@ export interface ViewerStats extends ViewerQoe {
   invalidChunks: number
   /** Frames from peers that broke the protocol (garbage, oversized): the stream was reset. */
   remoteErrors: number
-  /** Source clock minus ours, estimated at join (null: the source was not reachable directly). */
+  /**
+   * Source clock minus ours, estimated at join (null: the source was not reachable directly). i3:
+   * the stream clock, i.e. the first rendezvous server's, which the source adopts (see net.md).
+   */
   sourceClockOffsetMs: number | null
   /** The problems reported so far (see ViewerOptions.onProblem), one line each. */
   problems: string[]

@@ -165,6 +165,7 @@ describe('peercaster rendezvous', { timeout: 120_000 }, () => {
       await run.stop()
     }
     assert.match(server.stdout, /triggers \d+ \| clients \d+ \| ring 1 servers \| forwarded \d+/)
+    assert.match(source.stdout, /through 1 rendezvous servers \(nearest …\w{6}\) \| source upload/)
   })
 })
 

@@ -1,6 +1,6 @@
 import type { Command } from 'commander'
 import type { Broadcaster, BroadcasterOptions, BroadcasterStats } from '../../app/broadcaster.ts'
-import { formatKbps } from '../../app/format.ts'
+import { formatKbps, shortPeerId } from '../../app/format.ts'
 import { LiveOutput } from '../../app/live-output.ts'
 import { CommandFailure, toCommandError } from '../app-errors.ts'
 import { parseWholeNumber, UsageError } from '../usage-error.ts'
@@ -98,8 +98,12 @@ export function broadcastStatus(s: BroadcasterStats): string {
   const ingest = s.ingest
     ? ` | ingest ${s.ingest.reader.packets} packets, ${s.ingest.reader.resyncs} resyncs`
     : ''
+  const audience =
+    s.servers.length > 0
+      ? `through ${s.servers.length} rendezvous servers (nearest ${shortPeerId(s.servers[0]!)})`
+      : `viewers ${s.viewers} direct`
   return (
-    `viewers ${s.viewers} direct | source upload ${formatKbps(s.uploadKbps)} = ${ratio} the ` +
+    `${audience} | source upload ${formatKbps(s.uploadKbps)} = ${ratio} the ` +
     `${formatKbps(s.streamKbps)} stream | chunks ${s.chunksPublished}${ingest}` +
     (s.inputEnded ? ' | input ended' : '')
   )
