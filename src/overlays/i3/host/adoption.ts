@@ -1,7 +1,8 @@
 import type { Env } from '../../../core/protocol.ts'
-import { fsetId, type I3Id, jsetId } from '../ids.ts'
-import { type I3Message, MAX_TTL, type QueryReply } from '../messages.ts'
+import type { I3Id } from '../ids.ts'
+import type { I3Message, QueryReply } from '../messages.ts'
 import type { I3Params } from '../params.ts'
+import { querySets } from './join.ts'
 import { Membership } from './membership.ts'
 import type { ServerRouter } from './router.ts'
 import type { TimerTable } from './timers.ts'
@@ -98,13 +99,7 @@ export class ParentWatch {
     this.answered = false
     this.nonceJ = this.nextNonce()
     this.nonceF = this.nextNonce()
-    const origin = this.env.self
-    for (const [id, nonce] of [
-      [jsetId(place.above), this.nonceJ],
-      [fsetId(place.above), this.nonceF],
-    ] as const) {
-      this.router.send({ type: 'query', id, ttl: MAX_TTL, origin, nonce, replyTo: this.replyTo })
-    }
+    querySets(this.env, this.router, place.above, this.nonceJ, this.nonceF, this.replyTo)
     this.windowTimer = this.timers.after(this.params.queryWindowMs, () => {
       this.windowTimer = null
       const now = this.place()

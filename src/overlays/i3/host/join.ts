@@ -19,6 +19,23 @@ export interface JoinPlace {
   readonly dist: number
 }
 
+/**
+ * "query distance" (Fig. 6) to the jset and the fset of `parent` at once: i3 replicates each to
+ * every member of the set, and each member answers to `replyTo` with the query's nonce.
+ */
+export function querySets(
+  env: Env<I3Message>,
+  router: ServerRouter,
+  parent: I3Id,
+  nonceJ: number,
+  nonceF: number,
+  replyTo: I3Id,
+): void {
+  const origin = env.self
+  router.send({ type: 'query', id: jsetId(parent), ttl: MAX_TTL, origin, nonce: nonceJ, replyTo })
+  router.send({ type: 'query', id: fsetId(parent), ttl: MAX_TTL, origin, nonce: nonceF, replyTo })
+}
+
 /** Extra query windows a level may wait while no reply at all has come. */
 export const MAX_WINDOW_EXTENSIONS = 2
 
@@ -117,13 +134,7 @@ export class JoinWalk {
     this.bestF = null
     this.nonceJ = this.nextNonce()
     this.nonceF = this.nextNonce()
-    const origin = this.env.self
-    for (const [id, nonce] of [
-      [jsetId(this.current), this.nonceJ],
-      [fsetId(this.current), this.nonceF],
-    ] as const) {
-      this.router.send({ type: 'query', id, ttl: MAX_TTL, origin, nonce, replyTo: this.replyTo })
-    }
+    querySets(this.env, this.router, this.current, this.nonceJ, this.nonceF, this.replyTo)
     this.timer = this.timers.after(this.params.queryWindowMs, (now) => this.decide(now))
   }
 
