@@ -6,8 +6,9 @@ import { type I3Id, ringKey } from '../ids.ts'
 import { type I3Message, type I3Routed, type Insert, type Remove, readdressed } from '../messages.ts'
 import type { I3Params } from '../params.ts'
 import { type ChordFingers, ChordRing } from './chord-ring.ts'
+import { LoopGuard, type MatchedPacket } from './loop-guard.ts'
 import { RouteCache } from './route-cache.ts'
-import { TriggerTable } from './trigger-table.ts'
+import { type StoredTrigger, TriggerTable } from './trigger-table.ts'
 
 const SWEEP_TIMER = 1
 /** FIFO entries one periodic sweep may visit (bounded work per timer). */
@@ -36,6 +37,8 @@ export interface I3DropCounts {
   ttl: number
   /** An end host claimed another node as the packet's origin. */
   spoofed: number
+  /** The same packet came round a chain id again (a loop across servers, or a redundant copy). */
+  loop: number
 }
 
 /** What a server did, for the presets and operators. */
@@ -76,12 +79,13 @@ export class I3ServerNode implements Protocol<I3Message> {
     chained: 0,
     maxReplication: 0,
     cacheHints: 0,
-    dropped: { noMatch: 0, ttl: 0, spoofed: 0 },
+    dropped: { noMatch: 0, ttl: 0, spoofed: 0, loop: 0 },
     refusedInserts: 0,
   }
   private readonly ring: ChordRing
   private readonly fingers: ChordFingers
   private readonly routes: RouteCache
+  private readonly loops = new LoopGuard()
   private readonly direct: boolean
   private readonly self: NodeId
   private readonly sweepEveryMs: number
@@ -237,13 +241,17 @@ export class I3ServerNode implements Protocol<I3Message> {
   }
 
   /** Deliver a packet this server owns to every trigger of its best-matching id. */
-  private match(now: number, msg: Exclude<I3Routed, Insert | Remove>): void {
+  private match(now: number, msg: MatchedPacket): void {
     const triggers = this.table.match(now, msg.id)
     if (triggers.length === 0) {
       this.counters.dropped.noMatch++
       return
     }
     if (triggers.length > this.counters.maxReplication) this.counters.maxReplication = triggers.length
+    if (triggers.some(isChain) && this.loops.repeated(now, triggers[0]!.id, msg)) {
+      this.counters.dropped.loop++
+      return
+    }
     // Within one handler `now` is fixed, so the live list cannot shrink under this loop.
     for (let i = 0; i < triggers.length; i++) {
       const trigger = triggers[i]!
@@ -266,16 +274,16 @@ export class I3ServerNode implements Protocol<I3Message> {
   }
 }
 
-type Matched = Exclude<I3Routed, Insert | Remove>
+const isChain = (trigger: StoredTrigger): boolean => trigger.target.kind === 'id'
 
 /** The copy a host trigger hands its host: addressed to the trigger's id; a chunk counts the hop. */
-function copyFor(msg: Matched, triggerId: I3Id): Matched {
+function copyFor(msg: MatchedPacket, triggerId: I3Id): MatchedPacket {
   if (msg.type === 'chunk') return { ...msg, id: triggerId, hops: msg.hops + 1 }
   return msg.id === triggerId ? msg : { ...msg, id: triggerId }
 }
 
 /** The packet an id trigger re-addresses (a chain hop costs ttl; a chunk counts the hop). */
-function chained(msg: Matched, id: I3Id, self: NodeId): Matched {
+function chained(msg: MatchedPacket, id: I3Id, self: NodeId): MatchedPacket {
   if (msg.type === 'chunk') return { ...msg, id, ttl: msg.ttl - 1, origin: self, hops: msg.hops + 1 }
   return readdressed(msg, id, self)
 }
