@@ -101,6 +101,8 @@ interface World {
   hosts: ScriptedHost[]
   server(id: NodeId): I3ServerNode
   servers: I3ServerNode[]
+  /** A per-server figure summed over every server. */
+  total(figure: (s: I3ServerNode) => number): number
 }
 
 function world(
@@ -113,7 +115,9 @@ function world(
   for (let i = 0; i < hostCount; i++) sim.addViewer(UNLIMITED)
   const hosts = [0, ...sim.liveViewers()].map((id) => sim.protocol(id) as ScriptedHost)
   const server = (id: NodeId) => sim.protocol(id) as I3ServerNode
-  return { sim, hosts, server, servers: sim.servers.map(server) }
+  const servers = sim.servers.map(server)
+  const total = (figure: (s: I3ServerNode) => number) => servers.reduce((n, s) => n + figure(s), 0)
+  return { sim, hosts, server, servers, total }
 }
 
 const host = (node: NodeId): Target => ({ kind: 'host', node })
@@ -149,7 +153,7 @@ test('replication: up to D triggers per id, every one gets a copy; the D+1st is 
 })
 
 test('the dummy-trigger probe answers ok below D and full at D, and stores nothing', () => {
-  const { sim, hosts, servers } = world(4, 3, { maxTriggersPerId: 2 })
+  const { sim, hosts, total } = world(4, 3, { maxTriggersPerId: 2 })
   const id = hashId('probe')
   const [a, b, c] = [hosts[1]!, hosts[2]!, hosts[3]!]
   const p1 = c.insert(id, host(c.env.self), { probe: true })
@@ -164,7 +168,7 @@ test('the dummy-trigger probe answers ok below D and full at D, and stores nothi
   const counts = c.got('inserted').map((m) => (m.type === 'inserted' ? m.count : -1))
   assert.deepEqual(counts, [0, 1, 2])
   assert.equal(
-    servers.reduce((n, s) => n + s.triggerCount(sim.now), 0),
+    total((s) => s.triggerCount(sim.now)),
     2,
   )
 })
@@ -239,7 +243,7 @@ test('chains across servers: (x -> y) on one server, (y -> host) on another, pac
 })
 
 test('cache hints: the owner tells a far origin where the id lives, and the next packet goes straight there', () => {
-  const { sim, hosts, servers, server } = world(16, 1)
+  const { sim, hosts, server, total } = world(16, 1)
   const [receiver, sender] = [hosts[0]!, hosts[1]!]
   // An id owned by neither host's nearest server.
   const ownerId = sim.servers.find((s) => s !== receiver.nearest && s !== sender.nearest)!
@@ -255,11 +259,11 @@ test('cache hints: the owner tells a far origin where the id lives, and the next
   sender.query(id)
   sim.runUntil(1000)
   assert.equal(sender.got('cache').length, 1)
-  const forwardedBefore = servers.reduce((n, s) => n + s.counters.forwarded, 0)
+  const forwardedBefore = total((s) => s.counters.forwarded)
   sender.query(id, MAX_TTL, ownerId)
   sim.runUntil(1500)
   assert.equal(
-    servers.reduce((n, s) => n + s.counters.forwarded, 0),
+    total((s) => s.counters.forwarded),
     forwardedBefore,
   )
   assert.equal(sender.got('cache').length, 1, 'a direct packet earns no new hint')
@@ -298,13 +302,18 @@ test('soft state: a trigger lives T after its last insert or refresh, and not a 
 })
 
 test('the periodic sweep frees expired triggers without any traffic', () => {
-  const { sim, hosts, server } = world(2, 3, { triggerLifetimeMs: 1000 })
+  const { sim, hosts, total } = world(2, 3, { triggerLifetimeMs: 1000 })
   for (const h of hosts) h.insert(idOnServer(h.nearest, rng), host(h.env.self))
   sim.runUntil(500)
-  const total = () => sim.servers.reduce<number>((n, s) => n + server(s).table.size, 0)
-  assert.equal(total(), 4)
+  assert.equal(
+    total((s) => s.table.size),
+    4,
+  )
   sim.runUntil(1600)
-  assert.equal(total(), 0)
+  assert.equal(
+    total((s) => s.table.size),
+    0,
+  )
 })
 
 test('per-client limit: a host may hold maxTriggersPerClient triggers on one server', () => {
@@ -349,7 +358,7 @@ test('cycles: (x -> x) and a chain back to x on the same server are refused', ()
 })
 
 test('ttl: a chain longer than the packet ttl is cut, counted, and never delivered', () => {
-  const { sim, hosts, servers } = world(8, 1)
+  const { sim, hosts, total } = world(8, 1)
   const [sender, receiver] = [hosts[0]!, hosts[1]!]
   // Twelve ids alternating between two servers, the last one pointing at the receiver.
   const chain = Array.from({ length: 12 }, (_, i) => idOnServer(sim.servers[i % 2 === 0 ? 2 : 6]!, rng))
@@ -358,7 +367,6 @@ test('ttl: a chain longer than the packet ttl is cut, counted, and never deliver
   sim.runUntil(500)
   sender.query(chain[0]!, 8)
   sim.runUntil(1500)
-  const total = (f: (s: I3ServerNode) => number) => servers.reduce((n, s) => n + f(s), 0)
   assert.equal(queriesAt(receiver).length, 0)
   assert.equal(
     total((s) => s.counters.dropped.ttl),
@@ -370,7 +378,7 @@ test('ttl: a chain longer than the packet ttl is cut, counted, and never deliver
 })
 
 test('loops across servers: a packet coming round a chain id again is dropped, even with fan-out', () => {
-  const { sim, hosts, servers } = world(8, 1)
+  const { sim, hosts, total } = world(8, 1)
   const [sender, receiver] = [hosts[0]!, hosts[1]!]
   // x on one server fans out to y1..y3 on another; each y points back at x: neither server can
   // see the loop at insert time, and without a guard each turn would triple the packet.
@@ -380,7 +388,6 @@ test('loops across servers: a packet coming round a chain id again is dropped, e
   for (const y of ys) receiver.insert(y, toId(x))
   receiver.insert(ys[0]!, host(receiver.env.self))
   sim.runUntil(500)
-  const total = (f: (s: I3ServerNode) => number) => servers.reduce((n, s) => n + f(s), 0)
   const chunkTo = (seq: number, repair: boolean) =>
     sender.inject({
       type: 'chunk',
@@ -456,7 +463,7 @@ test('two live paths into one subtree (a moved receiver, its old trigger not yet
 })
 
 test('spoofing and removal: a host cannot speak for another, nor remove its triggers', () => {
-  const { sim, hosts, servers } = world(2, 2)
+  const { sim, hosts, total } = world(2, 2)
   const [a, b] = [hosts[1]!, hosts[2]!]
   const id = idOnServer(a.nearest, rng)
   a.insert(id, host(a.env.self))
@@ -467,7 +474,7 @@ test('spoofing and removal: a host cannot speak for another, nor remove its trig
   b.remove(id, host(a.env.self))
   sim.runUntil(200)
   assert.equal(
-    servers.reduce((n, s) => n + s.counters.dropped.spoofed, 0),
+    total((s) => s.counters.dropped.spoofed),
     1,
   )
   assert.equal(b.result(aimed), 'rejected')
@@ -605,16 +612,16 @@ test('servers never throw on decoded garbage, from hosts or from other servers',
 
 test('direct routing: a server hands a packet for an id it does not own straight to the owner', () => {
   for (const routing of ['chord', 'direct'] as const) {
-    const { sim, hosts, servers } = world(64, 1, {}, { routing })
+    const { sim, hosts, servers, total } = world(64, 1, {}, { routing })
     const [receiver, sender] = [hosts[0]!, hosts[1]!]
     const far = sim.servers.filter((s) => s !== receiver.nearest && s !== sender.nearest)
     const ids = far.slice(0, 20).map((s) => idOnServer(s, rng))
     for (const id of ids) receiver.insert(id, host(receiver.env.self), {}, servers[0]!.ownerOf(id))
     sim.runUntil(100)
-    const before = servers.reduce((n, s) => n + s.counters.forwarded, 0)
+    const before = total((s) => s.counters.forwarded)
     for (const id of ids) sender.query(id)
     sim.runUntil(2000)
-    const forwarded = servers.reduce((n, s) => n + s.counters.forwarded, 0) - before
+    const forwarded = total((s) => s.counters.forwarded) - before
     assert.equal(queriesAt(receiver).length, ids.length, routing)
     if (routing === 'direct') assert.equal(forwarded, ids.length, 'one hop each: nearest -> owner')
     else assert.ok(forwarded > 2 * ids.length, `chord walks: ${forwarded} hops for ${ids.length} packets`)
