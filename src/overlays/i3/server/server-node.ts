@@ -25,7 +25,7 @@ export interface I3ServerOptions {
    * whose question is not the first packet's detour.
    */
   readonly routing?: 'chord' | 'direct'
-  /** Prefixes whose owner the server remembers from cache hints (default 4096). */
+  /** Ring positions whose owner the server remembers from cache hints (default 4096). */
   readonly routeCacheEntries?: number
 }
 
