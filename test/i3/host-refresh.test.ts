@@ -45,10 +45,13 @@ test('200 receivers: unif and level keep refreshes per trigger per period bounde
     ['unif', unif],
     ['level', level],
   ] as const) {
-    // Expected about 1 / (alpha + (beta - alpha) / (n + 1)) <= 2 per T/k, i.e. <= 6 per T, plus
-    // refreshes in the vulnerability window (the ack still travelling down the subtree).
-    assert.ok(r.max <= 12, `${name} max ${r.max}`)
     assert.ok(r.max * 5 < naive.max, `${name} max ${r.max} well below naive ${naive.max}`)
     assert.ok(r.mean >= 2 && r.mean <= 6, `${name} mean ${r.mean.toFixed(2)}: refreshed, about k = 3 times`)
   }
+  // unif: about 1 / (alpha + (beta - alpha) / (n + 1)) <= 2 per T/k, plus n v / (T (beta - alpha))
+  // refreshes fired while the ack still travels down a subtree of n receivers: grows with n.
+  // level: only the receivers one and two levels down use the early interval, so the bound
+  // depends on D, not on n (§4), and the max drops below unif's (Fig. 12).
+  assert.ok(level.max <= 12, `level max ${level.max}`)
+  assert.ok(level.max <= unif.max, `level max ${level.max} <= unif max ${unif.max}`)
 })

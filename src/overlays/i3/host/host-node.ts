@@ -327,7 +327,7 @@ export class I3HostNode implements Protocol<I3Message> {
       this.triggers.pendingCount +
       this.recovery.openRepairs +
       this.chain.length +
-      this.router.cachedPrefixes
+      this.router.cachedPositions
     )
   }
 

@@ -13,6 +13,8 @@ export const MAX_GAP_REQUESTS = 32
 export const MAX_OPEN_REPAIRS = 128
 /** Attempts (first request + re-sends every repairTimeoutMs) before a loss is given up. */
 export const REPAIR_ATTEMPTS = 5
+/** Ring slots when recovery is off (duplicates still counted within this many seqs). */
+export const DEDUP_ONLY_SLOTS = 64
 /** Loss rates are published to 1/1000: finer changes do not re-insert the rel-loss trigger. */
 const LOSS_RATE_STEP = 1000
 
@@ -66,7 +68,12 @@ export class Recovery {
     /** This host's tree id: a request naming it asks for our own subtree. */
     private readonly treeId: I3Id,
   ) {
-    this.ring = new Array<Chunk | undefined>(params.repairBufferChunks)
+    // Without recovery the ring only tells duplicates apart: a short one will do (65,536 hosts).
+    const slots =
+      params.recovery === 'off'
+        ? Math.min(DEDUP_ONLY_SLOTS, params.repairBufferChunks)
+        : params.repairBufferChunks
+    this.ring = new Array<Chunk | undefined>(slots)
   }
 
   private get enabled(): boolean {
