@@ -3,6 +3,8 @@ import type { NodeId } from '../../core/ids.ts'
 import type { Env, NodeContext, Protocol, TimerId, TopologyView } from '../../core/protocol.ts'
 import type { Chunk, ChunkMessage } from '../../stream/chunk.ts'
 import { ParityEncoder, StripeDecoder, stripeOf } from '../../stream/stripes.ts'
+import { DeliveredSeqs, RecentChunks } from './backfill.ts'
+import { FirstCopy, GraceEdges, UploadCredit } from './handover.ts'
 import type { P2PCastMessage, Update } from './messages.ts'
 import type { P2PCastParams } from './params.ts'
 import { publishStriped } from './publish.ts'
@@ -20,6 +22,8 @@ export const METRIC = {
   repairFallbacks: 'repairFallbacks',
   /** A stripe's outage: last chunk or beat heard from a silent parent until its replacement is known. */
   repairMs: 'repairMs',
+  /** Chunks a parent resent to a child that asked after a repair (see backfill.ts). */
+  backfilledChunks: 'backfilledChunks',
 } as const
 
 const HEARTBEAT: P2PCastMessage = { type: 'heartbeat' }
@@ -46,10 +50,29 @@ export class P2PCastNode implements Protocol<P2PCastMessage> {
   /** Distinct children across trees (heartbeat fan-out, topology). */
   private childSet: NodeId[] = []
   private readonly lastHeard: number[]
+  /** When we last relayed a chunk to each tree's children (a beat is skipped right after one). */
+  private readonly lastRelayAt: number[]
   private readonly reportedAt = new Map<NodeId, number>()
   private readonly livenessMs: number
   private readonly decoder: StripeDecoder
   private readonly encoder: ParityEncoder | null
+  /** Make-before-break: children a move took from us, still fed during the grace window. */
+  private readonly formerChildren: GraceEdges
+  /** Make-before-break: parents a move took from us, still accepted during the grace window. */
+  private readonly formerParents: GraceEdges
+  /** Per stripe: relay each chunk once, whichever feed brought it first. */
+  private readonly relayed: FirstCopy[]
+  /** Backfill, parent side: what we delivered lately, for a child that asks after a repair. */
+  private readonly recent: RecentChunks
+  /** Backfill, child side: which seqs we delivered, and until when a new parent may be asked. */
+  private readonly deliveredSeqs: DeliveredSeqs
+  private readonly mayAskUntil: number[]
+  /** Per stripe: the parent a move took from us, told to stop once the new parent's feed arrives. */
+  private readonly awaitingFeed: (NodeId | undefined)[]
+  /** When each child last got a backfill from us (one per window per child). */
+  private readonly backfilledAt = new Map<NodeId, number>()
+  /** Pays for make-before-break copies and backfills (see UploadCredit). */
+  private readonly credit: UploadCredit
   private heartbeatTimer: TimerId | null = null
   private joinTimer: TimerId | null = null
   private joinStartedMs = 0
@@ -64,8 +87,18 @@ export class P2PCastNode implements Protocol<P2PCastMessage> {
     this.parents = new Array<NodeId | undefined>(f).fill(undefined)
     this.children = Array.from({ length: f }, () => [])
     this.lastHeard = new Array<number>(f).fill(0)
+    this.lastRelayAt = new Array<number>(f).fill(Number.NEGATIVE_INFINITY)
     this.livenessMs = params.heartbeatMs * params.heartbeatMissLimit
     this.decoder = new StripeDecoder(f, params.decoderGroups)
+    // A move ends at most f edges in each direction per tree; 2f^2 keeps a second move's as well.
+    this.formerChildren = new GraceEdges(params.handoverGraceMs, 2 * f * f)
+    this.formerParents = new GraceEdges(params.handoverGraceMs, 2 * f)
+    this.relayed = Array.from({ length: f }, () => new FirstCopy())
+    this.recent = new RecentChunks(params.backfillChunks, params.backfillMs)
+    this.deliveredSeqs = new DeliveredSeqs(Math.max(64, 2 * params.backfillChunks))
+    this.mayAskUntil = new Array<number>(f).fill(Number.NEGATIVE_INFINITY)
+    this.awaitingFeed = new Array<NodeId | undefined>(f).fill(undefined)
+    this.credit = new UploadCredit(params.extraUploadShare, 2 * params.backfillChunks + 2 * f)
     const isSource = ctx.role === 'source'
     this.registry = isSource ? new Registry(f, env.self, env.rng.fork(1)) : null
     this.encoder = isSource ? new ParityEncoder(f) : null
@@ -78,16 +111,19 @@ export class P2PCastNode implements Protocol<P2PCastMessage> {
     this.sendJoin()
   }
 
-  publish(_now: number, chunk: Chunk): void {
+  publish(now: number, chunk: Chunk): void {
     if (!this.registry || !this.encoder) throw new LocalProtocolError('p2pcast: publish() called on a viewer')
     publishStriped(this.env, this.encoder, this.f, this.params.parity, chunk, (t, msg) =>
-      this.sendToRoot(t, msg),
+      this.sendToRoot(now, t, msg),
     )
   }
 
-  private sendToRoot(t: number, msg: ChunkMessage): void {
+  private sendToRoot(now: number, t: number, msg: ChunkMessage): void {
     const root = this.registry!.forest.rootOf(t)
     if (root !== SPECIAL) this.env.send(root, msg)
+    if (this.formerChildren.size === 0) return
+    // Make-before-break for a root a join or deletion just replaced (it was our child in tree t).
+    for (const old of this.formerChildren.inWindow(now, t)) if (old !== root) this.env.send(old, msg)
   }
 
   onMessage(now: number, from: NodeId, msg: P2PCastMessage): void {
@@ -103,10 +139,13 @@ export class P2PCastNode implements Protocol<P2PCastMessage> {
         if (from === this.ctx.source && !this.registry) this.onUpdate(now, msg)
         return
       case 'join':
-        if (this.registry) this.apply(now, this.registry.join(from), METRIC.joinMessages)
+        if (this.registry) this.run(now, (r) => r.join(from), METRIC.joinMessages)
+        else this.backfill(now, from)
         return
       case 'delete':
-        if (this.registry) this.apply(now, this.registry.delete(from, msg.node), METRIC.deleteMessages)
+        if (this.registry) this.run(now, (r) => r.delete(from, msg.node), METRIC.deleteMessages)
+        // From a child we lost: its new feed works, stop the make-before-break copies.
+        else if (msg.node === from) this.formerChildren.release(now, from)
         return
     }
   }
@@ -124,7 +163,13 @@ export class P2PCastNode implements Protocol<P2PCastMessage> {
 
   leave(_now: number): void {
     if (this.gone) return
-    if (this.member) this.env.send(this.ctx.source, { type: 'delete', node: this.env.self })
+    if (this.member) {
+      const bye: P2PCastMessage = { type: 'delete', node: this.env.self }
+      this.env.send(this.ctx.source, bye)
+      // Our parents would otherwise keep make-before-break copies coming to us after their UPDATE.
+      for (const p of new Set(this.parents))
+        if (p !== undefined && p !== this.ctx.source) this.env.send(p, bye)
+    }
     this.gone = true
     this.member = false
     this.heartbeatTimer = this.cancel(this.heartbeatTimer)
@@ -159,13 +204,37 @@ export class P2PCastNode implements Protocol<P2PCastMessage> {
       this.noteAlive(now, from)
       return
     }
-    if (!this.member || from !== this.parents[t]) return
-    this.lastHeard[t] = now
-    for (const c of this.decoder.push(msg.chunk)) this.env.deliver(c, msg.hops)
+    if (!this.member) return
+    if (from === this.parents[t]) {
+      this.lastHeard[t] = now
+      if (this.awaitingFeed[t] !== undefined) this.confirmFeed(t)
+    }
+    // A backfill comes from a parent in any tree; a moved edge's old parent feeds for a while.
+    else if (!this.formerParents.has(now, from, t) && !this.parents.includes(from)) return
+    for (const c of this.decoder.push(msg.chunk)) {
+      this.env.deliver(c, msg.hops)
+      this.deliveredSeqs.note(c.seq)
+      this.recent.push(now, { type: 'chunk', chunk: c, hops: msg.hops + 1 })
+    }
+    if (
+      from === this.parents[t] &&
+      now <= this.mayAskUntil[t]! &&
+      this.deliveredSeqs.hasHole(this.params.backfillChunks)
+    ) {
+      this.mayAskUntil[t] = Number.NEGATIVE_INFINITY
+      this.env.send(from, JOIN)
+    }
+    if (!this.relayed[t]!.take(msg.chunk.seq)) return
     const kids = this.children[t]!
-    if (kids.length === 0) return
+    const former = this.formerChildren.size === 0 ? [] : this.formerChildren.inWindow(now, t)
+    if (kids.length === 0 && former.length === 0) return
     const out: ChunkMessage = { type: 'chunk', chunk: msg.chunk, hops: msg.hops + 1 }
     for (let i = 0; i < kids.length; i++) this.env.send(kids[i]!, out)
+    if (kids.length > 0) {
+      this.lastRelayAt[t] = now
+      this.credit.earn(kids.length)
+    }
+    for (const c of former) if (!kids.includes(c) && this.credit.spend()) this.env.send(c, out)
   }
 
   // ---- membership -------------------------------------------------------------------------------
@@ -186,6 +255,11 @@ export class P2PCastNode implements Protocol<P2PCastMessage> {
       this.parents.fill(undefined)
       this.children = Array.from({ length: this.f }, () => [])
       this.childSet = []
+      this.formerChildren.clear()
+      this.formerParents.clear()
+      this.awaitingFeed.fill(undefined)
+      this.recent.clear()
+      this.backfilledAt.clear()
       this.joinStartedMs = now
       this.sendJoin()
       return
@@ -197,6 +271,7 @@ export class P2PCastNode implements Protocol<P2PCastMessage> {
       this.joinTimer = this.cancel(this.joinTimer)
     }
     this.member = true
+    if (wasMember) this.noteMovedEdges(now, msg)
     for (let t = 0; t < this.f; t++) {
       if (this.parents[t] !== msg.parents[t]) {
         // A parent that missed two beats was being repaired, not moved by a join (a tree without
@@ -204,6 +279,7 @@ export class P2PCastNode implements Protocol<P2PCastMessage> {
         if (wasMember && now - this.lastHeard[t]! > 2 * this.params.heartbeatMs)
           this.env.metric(METRIC.repairMs, now - this.lastHeard[t]!)
         this.lastHeard[t] = now
+        if (wasMember) this.mayAskUntil[t] = now + this.params.backfillMs
       }
       this.parents[t] = msg.parents[t]
     }
@@ -212,7 +288,63 @@ export class P2PCastNode implements Protocol<P2PCastMessage> {
     this.reportedAt.clear()
   }
 
+  /**
+   * The new parent's first chunk on stripe t arrived: tell the old one (DELETE naming ourselves, to
+   * a peer rather than the registry) so it stops its grace copies. Its chunks still in flight are
+   * accepted until the window ends. The source is never told: a DELETE to it means we leave.
+   */
+  private confirmFeed(t: number): void {
+    const old = this.awaitingFeed[t]!
+    this.awaitingFeed[t] = undefined
+    if (old !== this.ctx.source) this.env.send(old, { type: 'delete', node: this.env.self })
+  }
+
+  /** Make-before-break: the edges this UPDATE ends stay usable for the grace window. */
+  private noteMovedEdges(now: number, msg: Update): void {
+    for (let t = 0; t < this.f; t++) {
+      const old = this.parents[t]
+      const next = msg.parents[t]!
+      if (old !== undefined && old !== next) {
+        this.formerParents.add(now, old, t)
+        this.awaitingFeed[t] = old
+      }
+      this.formerParents.remove(next, t)
+      const kids = msg.children[t]!
+      for (const c of this.children[t]!) if (!kids.includes(c)) this.formerChildren.add(now, c, t)
+      for (const c of kids) this.formerChildren.remove(c, t)
+    }
+  }
+
+  /** A child asks, after a repair left it a hole, for what we delivered lately (once per window). */
+  private backfill(now: number, child: NodeId): void {
+    if (!this.member || !this.childSet.includes(child)) return
+    const last = this.backfilledAt.get(child)
+    if (last !== undefined && now - last < this.params.backfillMs) return
+    if (this.backfilledAt.size >= 4 * this.f) this.backfilledAt.clear()
+    this.backfilledAt.set(child, now)
+    let sent = 0
+    for (const out of this.recent.since(now)) {
+      if (!this.credit.spend()) break
+      this.env.send(child, out)
+      sent++
+    }
+    if (sent > 0) this.env.metric(METRIC.backfilledChunks, sent)
+  }
+
   // ---- the registry's side (source) -------------------------------------------------------------
+
+  /** Run one registry operation and send what it produced; a replaced root keeps its grace window. */
+  private run(now: number, op: (registry: Registry) => RegistryResult, metric: string): void {
+    const registry = this.registry!
+    const roots = Array.from({ length: this.f }, (_, t) => registry.forest.rootOf(t))
+    this.apply(now, op(registry), metric)
+    for (let t = 0; t < this.f; t++) {
+      const old = roots[t]!
+      const root = registry.forest.rootOf(t)
+      if (old !== root && old !== SPECIAL && registry.has(old)) this.formerChildren.add(now, old, t)
+      this.formerChildren.remove(root, t)
+    }
+  }
 
   private apply(now: number, result: RegistryResult, metric: string): void {
     for (const { to, msg } of result.updates) this.env.send(to, msg)
@@ -240,8 +372,14 @@ export class P2PCastNode implements Protocol<P2PCastMessage> {
   }
 
   private heartbeat(now: number): void {
-    for (const c of this.childSet) this.env.send(c, HEARTBEAT)
+    // Chunks prove we are alive: children of a tree we relayed on within the last beat get no beat.
+    for (let t = 0; t < this.f; t++) {
+      if (now - this.lastRelayAt[t]! < this.params.heartbeatMs) continue
+      for (const c of this.children[t]!) this.env.send(c, HEARTBEAT)
+    }
     if (!this.member && !this.registry) return
+    // Only current parents can be reported again (keeps this map within f entries).
+    for (const p of this.reportedAt.keys()) if (!this.parents.includes(p)) this.reportedAt.delete(p)
     for (let t = 0; t < this.f; t++) {
       const p = this.parents[t]
       if (p === undefined || p === this.ctx.source || p === this.env.self) continue
@@ -252,7 +390,7 @@ export class P2PCastNode implements Protocol<P2PCastMessage> {
       this.env.metric(METRIC.parentFailures, 1)
       // "when the parent fails, the children reattempts to connect, and if no response is
       // obtained, the deletion algorithm is started": DELETE to the registry.
-      if (this.registry) this.apply(now, this.registry.delete(this.env.self, p), METRIC.deleteMessages)
+      if (this.registry) this.run(now, (r) => r.delete(this.env.self, p), METRIC.deleteMessages)
       else this.env.send(this.ctx.source, { type: 'delete', node: p })
     }
   }
@@ -262,7 +400,10 @@ export class P2PCastNode implements Protocol<P2PCastMessage> {
     return null
   }
 
-  /** Ids held about other nodes: parents + children (<= f + f^2) — bounded by f. */
+  /**
+   * Ids held about other nodes: parents + children (<= f + f^2) — bounded by f. The make-before-break
+   * and backfill tables have their own bounds (2f^2 + 2f edges, 4f children; test/p2pcast).
+   */
   get stateSize(): number {
     return this.parents.length + this.childSet.length + this.reportedAt.size
   }

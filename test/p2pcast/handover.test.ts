@@ -1,0 +1,80 @@
+import assert from 'node:assert/strict'
+import { test } from 'node:test'
+import { DeliveredSeqs, RecentChunks } from '../../src/overlays/p2pcast/backfill.ts'
+import { FirstCopy, GraceEdges, UploadCredit } from '../../src/overlays/p2pcast/handover.ts'
+import type { ChunkMessage } from '../../src/stream/chunk.ts'
+
+test('grace edges: kept for the window, bounded (oldest forgotten), released on request', () => {
+  const g = new GraceEdges(1000, 3)
+  g.add(0, 'a', 0)
+  g.add(0, 'b', 1)
+  assert.deepEqual(g.inWindow(500, 0), ['a'])
+  assert.equal(g.has(1000, 'a', 0), true)
+  assert.equal(g.has(1001, 'a', 0), false, 'the window ends')
+  g.add(10, 'c', 0)
+  g.add(20, 'd', 0)
+  assert.equal(g.size, 3, 'the bound holds')
+  assert.equal(g.has(30, 'a', 0), false, 'the oldest edge was forgotten')
+  g.release(40, 'c')
+  assert.equal(g.has(50, 'c', 0), false)
+  g.add(60, 'c', 0)
+  assert.equal(g.has(70, 'c', 0), false, 'a released peer gets no new grace edge within the window')
+  g.add(1100, 'c', 0)
+  assert.equal(g.has(1100, 'c', 0), true, 'after the window it can be moved again')
+  assert.equal(new GraceEdges(0, 4).size, 0)
+})
+
+test('first copy: each seq relayed once, whichever feed brings it first', () => {
+  const f = new FirstCopy(8)
+  assert.deepEqual(
+    [5, 6, 5, 4, 7, 6, 20, 13, 12, 20].map((s) => f.take(s)),
+    [true, true, false, true, true, false, true, true, false, false],
+  )
+})
+
+test('upload credit: earned as a share of relayed copies, capped, spent one copy at a time', () => {
+  const c = new UploadCredit(0.05, 3)
+  assert.equal(c.spend(), false, 'nothing earned yet')
+  c.earn(30)
+  assert.equal(c.available, 1)
+  c.earn(1000)
+  assert.equal(c.available, 3, 'capped')
+  assert.deepEqual([c.spend(), c.spend(), c.spend(), c.spend()], [true, true, true, false])
+})
+
+const msg = (seq: number): ChunkMessage => ({
+  type: 'chunk',
+  hops: 1,
+  chunk: {
+    stream: 's',
+    seq,
+    sourceTime: seq,
+    stripe: -1,
+    keyframe: false,
+    size: 10,
+    payload: null,
+    auth: null,
+  },
+})
+
+test('recent chunks: at most capacity, only within the window, oldest first', () => {
+  const r = new RecentChunks(3, 100)
+  for (let i = 0; i < 5; i++) r.push(i * 40, msg(i))
+  assert.deepEqual(
+    r.since(160).map((m) => m.chunk.seq),
+    [2, 3, 4],
+  )
+  assert.deepEqual(
+    r.since(230).map((m) => m.chunk.seq),
+    [4],
+  )
+})
+
+test('delivered seqs: a hole among the recent seqs is seen; older ones are not', () => {
+  const d = new DeliveredSeqs(64)
+  for (const s of [10, 11, 12, 14, 15]) d.note(s)
+  assert.equal(d.hasHole(10), true)
+  assert.equal(d.hasHole(2), false, 'seq 13 is outside the lookback')
+  d.note(13)
+  assert.equal(d.hasHole(10), false)
+})
