@@ -49,12 +49,14 @@ function report(bed: I3Testbed, peers: readonly I3Peer[], crashed: ReadonlySet<s
   return `${head}${peers
     .map((p) => {
       const s = stats(p)
-      const { chunksRejected, chunksVerified, sessionResets, dialFailures, protocolErrors } =
+      const { chunksRejected, chunksVerified, sessionResets, dialFailures, protocolErrors, metrics } =
         p.viewer!.netHost.stats
+      // The i3 host's own counts (joins, retries, moves, losses, repairs): what the tree went through.
+      const i3 = Object.fromEntries(Object.entries(metrics).map(([k, v]) => [k.replace('i3.', ''), v.count]))
       return (
         `viewer ${p.index} ${name(p.peerId)}: connected ${s.connected}, parent [${s.parents.map(name)}], ` +
         `hops ${s.hops}, played ${s.chunksPlayed}/${s.chunksDue}, ` +
-        JSON.stringify({ chunksRejected, chunksVerified, sessionResets, dialFailures, protocolErrors })
+        JSON.stringify({ chunksRejected, chunksVerified, sessionResets, dialFailures, protocolErrors, i3 })
       )
     })
     .join('\n')}`
