@@ -671,7 +671,7 @@ test('random traffic from several hosts: triggers live on their owners, limits h
       // Loops across servers do form here (the guard drops dozens of packets per seed); with
       // D = 3 and no guard a looping packet would triple per turn. With it, an op costs < 30 events.
       assert.ok(
-        sim.eventsProcessed - eventsBefore < 2000,
+        sim.eventsProcessed - eventsBefore < 300,
         `${where}: ${sim.eventsProcessed - eventsBefore} events`,
       )
       for (const [i, s] of servers.entries()) {
