@@ -164,7 +164,7 @@ export function p2pcastChurnPreset(config: ChurnConfig = CHURN_DEFAULTS): Preset
           'lossy',
           'repair p50',
           'repair p90',
-          'hops max',
+          'depth max',
           'zero-up',
           'src up',
         ],
@@ -178,7 +178,7 @@ export function p2pcastChurnPreset(config: ChurnConfig = CHURN_DEFAULTS): Preset
           `${r.viewersWithLoss}/${r.viewersPlaying}`,
           ms(r.repairP50Ms),
           ms(r.repairP90Ms),
-          r.hopsMax,
+          r.depthMax,
           fmt(r.zeroUploadFraction, 2),
           `${r.sourceUploadRatio.toFixed(2)}x`,
         ]),
@@ -189,7 +189,8 @@ export function p2pcastChurnPreset(config: ChurnConfig = CHURN_DEFAULTS): Preset
         table:
           `${table}\n(lossy = viewers with continuity < 1 / viewers that played; repair = P2PCast stripe outage` +
           ' from the last chunk or beat of a dead parent to the new parent, SpreadIt transience; zero-up = fraction' +
-          ' of viewers at the end that uploaded no data; src up = source upload / stream rate)',
+          ' of viewers at the end that uploaded no data; src up = source upload / stream rate; depth max = deepest' +
+          ' stripe of any viewer at the end, each stripe followed through its own parents)',
       }
     },
   }

@@ -100,9 +100,11 @@ export function comparisonRow(run: RunOutcome) {
     continuityP10: m.continuity.p10,
     continuityMin: m.continuity.min,
     zeroUploadFraction: ratios.length === 0 ? 0 : zeroUpload / ratios.length,
-    // Depth as the hops chunks travelled: treeDepthAtEnd follows parent pointers across trees,
-    // and P2PCast's trees point at each other (A feeds B in one tree, B feeds A in the other),
-    // which tree-depth.ts reads as loops.
+    // Depth at the end: each stripe followed through its own parents (tree-depth.ts); a viewer's
+    // depth is its deepest stripe. Hops: what the chunks actually travelled over the run.
+    depthMax: m.treeDepthAtEnd.max,
+    depthMean: m.treeDepthAtEnd.mean,
+    inTreeAtEnd: m.treeDepthAtEnd.inTree,
     hopsMax: m.hops.max,
     hopsMean: m.hops.mean,
     viewersAtEnd: m.viewersAtEnd,

@@ -109,7 +109,7 @@ export function p2pcastFairnessPreset(config: FairnessConfig = FAIRNESS_DEFAULTS
           'zero-up',
           'src up',
           'cont mean',
-          'hops max',
+          'depth max',
         ],
         rows.map((r) => [
           r.overlay,
@@ -121,7 +121,7 @@ export function p2pcastFairnessPreset(config: FairnessConfig = FAIRNESS_DEFAULTS
           fmt(r.zeroUploadFraction, 3),
           `${r.sourceUploadRatio.toFixed(2)}x`,
           fmt(r.continuityMean, 4),
-          r.hopsMax,
+          r.depthMax,
         ]),
       )
       return {

@@ -178,8 +178,8 @@ export function p2pcastScalePreset(config: ScaleConfig = SCALE_DEFAULTS): Preset
       for (const r of sim)
         heightPoints.push({
           x: Math.log2(r.peers),
-          y: r.hopsMax,
-          series: `${r.overlay} hops`,
+          y: r.depthMax,
+          series: `${r.overlay} depth (sim)`,
         })
 
       const messagePoints: Point[] = []
@@ -204,9 +204,9 @@ export function p2pcastScalePreset(config: ScaleConfig = SCALE_DEFAULTS): Preset
           svg: await lineChart(
             {
               title: 'P2PCast tree height vs N, with SpreadIt depth',
-              subtitle: `model heights (max over trees after the joins; each tree after churn): ${forestFacts}; hops = max hops of simulated chunks: ${simFacts}`,
+              subtitle: `model heights (max over trees after the joins; each tree after churn): ${forestFacts}; sim depth = deepest stripe of any viewer at the end: ${simFacts}`,
               xTitle: 'log2 N (N = peers)',
-              yTitle: 'height / max hops',
+              yTitle: 'height / max depth',
             },
             heightPoints,
           ),
@@ -272,8 +272,9 @@ export function p2pcastScalePreset(config: ScaleConfig = SCALE_DEFAULTS): Preset
               [
                 'N',
                 'overlay',
+                'depth max',
+                'depth mean',
                 'hops max',
-                'hops mean',
                 'cont mean',
                 'zero-up',
                 'msgs/join',
@@ -283,8 +284,9 @@ export function p2pcastScalePreset(config: ScaleConfig = SCALE_DEFAULTS): Preset
               sim.map((r) => [
                 r.peers,
                 r.overlay,
+                r.depthMax,
+                fmt(r.depthMean, 2),
                 r.hopsMax,
-                fmt(r.hopsMean, 2),
                 fmt(r.continuityMean, 4),
                 fmt(r.zeroUploadFraction, 3),
                 r.messagesPerJoin === null ? '-' : fmt(r.messagesPerJoin, 2),
