@@ -94,6 +94,8 @@ export class I3HostNode implements Protocol<I3Message> {
   private readonly watch: ParentWatch | null
   private readonly chain: AncestorChain
   private walk: JoinWalk | null = null
+  /** The id a join insert is in flight to (phase 'inserting'). */
+  private inserting: I3Id | null = null
   private parentNode: NodeId | null = null
   private recoveryTrigger: I3Id | null = null
   private nonce = 1
@@ -251,6 +253,7 @@ export class I3HostNode implements Protocol<I3Message> {
     this.lastNow = now
     if (this.phase === 'gone') return
     const wasJoined = this.phase === 'joined'
+    if (this.phase !== 'inserting') this.inserting = null
     if (wasJoined) {
       // Goodbye to the subtree: a packet to our own tree id reaches exactly it (see answerQuery).
       const origin = this.env.self
@@ -276,6 +279,8 @@ export class I3HostNode implements Protocol<I3Message> {
       if (wasJoined && joinedAt !== undefined && this.membership.lastCount <= 1) {
         this.triggers.remove(joinedAt, { kind: 'id', id: this.treeId })
       }
+      // Leaving while the join insert is in flight: it may land; nobody would refresh it.
+      if (this.inserting !== null) this.triggers.remove(this.inserting, { kind: 'id', id: this.treeId })
     }
     this.refresher?.stop()
     this.recovery.clear()
@@ -361,10 +366,12 @@ export class I3HostNode implements Protocol<I3Message> {
       return
     }
     this.phase = 'inserting'
+    this.inserting = place.at
     const insertedAt = now
     const joinTrigger: Target = { kind: 'id', id: this.treeId }
     this.triggers.insert(place.at, joinTrigger, {}, (t, outcome) => {
       if (this.phase !== 'inserting') return
+      this.inserting = null
       // Every reply lost but data flows: the insert did land (nothing else feeds our tree id).
       const fed = outcome === 'timeout' && this.lastChunkAt !== null && this.lastChunkAt >= insertedAt
       if (outcome === 'ok' || fed) {
