@@ -15,6 +15,8 @@ import type { InsertOutcome, TriggerClient } from './trigger-client.ts'
  */
 export class Membership {
   private parent: I3Id | null = null
+  /** jset and fset of `parent` (hashes, computed once per parent). */
+  private sets: { readonly jset: I3Id; readonly fset: I3Id } | null = null
   private subscribed: I3Id | null = null
   private timer: number | null = null
   private lastProbeAt = Number.NEGATIVE_INFINITY
@@ -39,6 +41,7 @@ export class Membership {
   /** Start (or move) as a child of `parent`: subscribe now, then check periodically. */
   attach(parent: I3Id): void {
     this.parent = parent
+    this.sets = { jset: jsetId(parent), fset: fsetId(parent) }
     this.subscribe()
     this.timers.cancel(this.timer)
     this.timer = this.timers.after(this.periodMs, (t) => this.check(t))
@@ -52,6 +55,7 @@ export class Membership {
     if (this.subscribed !== null) this.triggers.remove(this.subscribed, this.hostTarget())
     this.subscribed = null
     this.parent = null
+    this.sets = null
   }
 
   /** Probe now unless a probe went out within the last quarter query window. */
@@ -84,8 +88,8 @@ export class Membership {
 
   /** Insert (or refresh) the subscription to the right set, dropping the other one. */
   private subscribe(): void {
-    if (this.parent === null) return
-    const set = this.joinable ? jsetId(this.parent) : fsetId(this.parent)
+    if (this.sets === null) return
+    const set = this.joinable ? this.sets.jset : this.sets.fset
     if (this.subscribed === set) {
       this.triggers.insert(set, this.hostTarget(), { refresh: true })
       return

@@ -55,6 +55,8 @@ export class Recovery {
   /** Most repair requests this host received for one seq (Table 1). */
   maxRequestsPerSeq = 0
   duplicates = 0
+  /** Hr(member): the rel-random suffix, and the tie-break bits of the rel-loss one. */
+  private readonly memberSuffix: string
 
   constructor(
     private readonly env: Env<I3Message>,
@@ -64,7 +66,7 @@ export class Recovery {
     /** Where repairs for this host's own losses go (its private id; null: it never asks). */
     private readonly replyTo: I3Id | null,
     /** Hashed into the rel-random suffix (and the tie-break bits of the rel-loss one). */
-    private readonly memberKey: string,
+    memberKey: string,
     /** This host's tree id: a request naming it asks for our own subtree. */
     private readonly treeId: I3Id,
   ) {
@@ -74,6 +76,7 @@ export class Recovery {
         ? Math.min(DEDUP_ONLY_SLOTS, params.repairBufferChunks)
         : params.repairBufferChunks
     this.ring = new Array<Chunk | undefined>(slots)
+    this.memberSuffix = hashSuffix('i3-member', memberKey)
   }
 
   private get enabled(): boolean {
@@ -88,7 +91,7 @@ export class Recovery {
   /** Trigger id of this host's recovery-group membership (null: none). */
   memberTriggerId(): I3Id | null {
     if (!this.enabled || this.group === null) return null
-    const tieBreak = hashSuffix('i3-member', this.memberKey)
+    const tieBreak = this.memberSuffix
     const suffix =
       this.params.recovery === 'loss'
         ? lossSuffix(Math.round(this.lossRate * LOSS_RATE_STEP) / LOSS_RATE_STEP).slice(0, 8) +
