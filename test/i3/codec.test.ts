@@ -3,7 +3,14 @@ import { test } from 'node:test'
 import fc from 'fast-check'
 import { isRemoteProtocolError } from '../../src/core/errors.ts'
 import { hashId } from '../../src/overlays/i3/ids.ts'
-import { type I3Message, i3Codec, MAX_TTL, readdressed } from '../../src/overlays/i3/messages.ts'
+import {
+  type I3Message,
+  type I3Routed,
+  i3Codec,
+  MAX_TTL,
+  readdressed,
+  withRouting,
+} from '../../src/overlays/i3/messages.ts'
 
 const peer = `12D3KooW${'x'.repeat(44)}`
 const id = hashId('codec')
@@ -111,6 +118,23 @@ test('readdressed keeps the payload, costs one ttl and names the new origin', ()
   const m = samples.find((s) => s.type === 'repair-req')!
   assert.ok(m.type === 'repair-req')
   assert.deepEqual(readdressed(m, other, 'server'), { ...m, id: other, ttl: m.ttl - 1, origin: 'server' })
+})
+
+test('withRouting copies every routed type whole, changing only the routing fields (and chunk hops)', () => {
+  const routed = samples.filter((m): m is I3Routed => m.type !== 'inserted' && m.type !== 'cache')
+  assert.equal(new Set(routed.map((m) => m.type)).size, 7)
+  for (const m of routed) {
+    const copy = withRouting(m, other, 17, 'srv', 2)
+    const expected = {
+      ...m,
+      id: other,
+      ttl: 17,
+      origin: 'srv',
+      ...(m.type === 'chunk' ? { hops: m.hops + 2 } : {}),
+    }
+    assert.deepEqual(copy, expected, m.type)
+    assert.notEqual(copy, m)
+  }
 })
 
 test('a bad target tag, an unknown insert result and trailing bytes are RemoteProtocolErrors', () => {

@@ -3,7 +3,14 @@ import type { NodeId } from '../../../core/ids.ts'
 import type { Env, NodeContext, Protocol, TopologyView } from '../../../core/protocol.ts'
 import type { Chunk } from '../../../stream/chunk.ts'
 import { type I3Id, ringKey } from '../ids.ts'
-import { type I3Message, type I3Routed, type Insert, type Remove, readdressed } from '../messages.ts'
+import {
+  type I3Message,
+  type I3Routed,
+  type Insert,
+  type Remove,
+  readdressed,
+  withRouting,
+} from '../messages.ts'
 import type { I3Params } from '../params.ts'
 import { type ChordFingers, ChordRing } from './chord-ring.ts'
 import { LoopGuard, type MatchedPacket } from './loop-guard.ts'
@@ -278,12 +285,11 @@ const isChain = (trigger: StoredTrigger): boolean => trigger.target.kind === 'id
 
 /** The copy a host trigger hands its host: addressed to the trigger's id; a chunk counts the hop. */
 function copyFor(msg: MatchedPacket, triggerId: I3Id): MatchedPacket {
-  if (msg.type === 'chunk') return { ...msg, id: triggerId, hops: msg.hops + 1 }
-  return msg.id === triggerId ? msg : { ...msg, id: triggerId }
+  if (msg.type !== 'chunk' && msg.id === triggerId) return msg
+  return withRouting(msg, triggerId, msg.ttl, msg.origin, 1)
 }
 
 /** The packet an id trigger re-addresses (a chain hop costs ttl; a chunk counts the hop). */
 function chained(msg: MatchedPacket, id: I3Id, self: NodeId): MatchedPacket {
-  if (msg.type === 'chunk') return { ...msg, id, ttl: msg.ttl - 1, origin: self, hops: msg.hops + 1 }
-  return readdressed(msg, id, self)
+  return withRouting(msg, id, msg.ttl - 1, self, 1)
 }
