@@ -49,9 +49,11 @@ export function virtualRootId(group: I3Id): I3Id {
  *   start (viewer)                        -> walking
  *   walking   + walk found a place        -> inserting
  *   walking   + walk found nothing        -> walking (after a back-off)
- *   inserting + 'ok'                      -> joined
- *   inserting + 'full' / other / timeout  -> walking (a race for the last slot: walk again)
- *   joined    + grandparent joinable      -> joined (moved up; the subtree follows)
+ *   inserting + 'ok', or timeout but fed  -> joined
+ *   inserting + 'full'                    -> walking, below the full member (lost a race for its last slot)
+ *   inserting + other / timeout           -> walking (from the top; a timed-out insert is removed)
+ *   joined    + childless, grandparent joinable -> joined (moved up one level)
+ *   joined    + parent gone (goodbye or silence) -> joined (also stands in for the parent's id)
  *   any       + leave                     -> gone
  */
 type Phase = 'root' | 'walking' | 'inserting' | 'joined' | 'gone'
