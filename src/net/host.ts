@@ -309,7 +309,7 @@ export class NetHost<M extends Message, P = unknown> {
 
   /**
    * An end host's servers, nearest first, and the stream clock. Every server is dialled and pinged
-   * at once (one round of dial + 2 pings: this is the dial the first packet needs anyway). Our
+   * at once (one round of dial + 3 pings: this is the dial the first packet needs anyway). Our
    * control pings bypass link emulation, so the emulated delay of the link to each server is added
    * to its RTT (a local testbed then ranks servers as its emulated network would).
    */
@@ -335,7 +335,8 @@ export class NetHost<M extends Message, P = unknown> {
   private async probeServer(server: ServerAddr): Promise<ServerProbe> {
     if (server.peer.equals(this.libp2p.peerId)) return { server, rttMs: 0, clockOffsetMs: 0 }
     try {
-      const sample = await measureRtt(this.libp2p, server.peer, this.opts.dialTimeoutMs ?? 5000, Date.now, 2)
+      // Best of 2 after a warm-up ping: one sample on a busy host can be off by tens of ms.
+      const sample = await measureRtt(this.libp2p, server.peer, this.opts.dialTimeoutMs ?? 5000, Date.now, 3)
       const emulated = this.opts.linkProfile?.(server.peer.toString())?.delayMs ?? 0
       return { server, rttMs: sample.rttMs + 2 * emulated, clockOffsetMs: sample.clockOffsetMs }
     } catch (err) {
