@@ -7,6 +7,7 @@ import { createRng } from '../../src/core/rng.ts'
 import { type JoinPlace, JoinWalk } from '../../src/overlays/i3/host/join.ts'
 import { ServerRouter } from '../../src/overlays/i3/host/router.ts'
 import { TimerTable } from '../../src/overlays/i3/host/timers.ts'
+import { TriggerClient } from '../../src/overlays/i3/host/trigger-client.ts'
 import { fsetId, groupId, hashId, type I3Id, jsetId } from '../../src/overlays/i3/ids.ts'
 import type { I3Message, Query } from '../../src/overlays/i3/messages.ts'
 import { parseParams } from '../../src/overlays/i3/params.ts'
@@ -116,11 +117,10 @@ function runWalk(
   const router = new ServerRouter(env, 100)
   let place: JoinPlace | null | undefined
   let nonce = 1
+  const params = parseParams({ maxTriggersPerId: 3 })
+  const triggers = new TriggerClient(env, router, timers, params.queryWindowMs)
   const walk = new JoinWalk(
-    env,
-    router,
-    timers,
-    parseParams({ maxTriggersPerId: 3 }),
+    { env, router, triggers, timers, params },
     hashId('r7-private'),
     vroot,
     null,

@@ -1,12 +1,8 @@
-import type { Env } from '../../../core/protocol.ts'
 import type { I3Id } from '../ids.ts'
-import type { I3Message, QueryReply } from '../messages.ts'
-import type { I3Params } from '../params.ts'
+import type { QueryReply } from '../messages.ts'
 import { querySets } from './join.ts'
 import { Membership } from './membership.ts'
-import type { ServerRouter } from './router.ts'
-import type { TimerTable } from './timers.ts'
-import type { TriggerClient } from './trigger-client.ts'
+import type { HostTools } from './tools.ts'
 
 /** Rounds in a row nobody answered for the parent's id before a child stands in for it. */
 export const SILENT_ROUNDS_TO_ADOPT = 2
@@ -36,11 +32,7 @@ export class ParentWatch {
   private windowTimer: number | null = null
 
   constructor(
-    private readonly env: Env<I3Message>,
-    private readonly router: ServerRouter,
-    private readonly triggers: TriggerClient,
-    private readonly timers: TimerTable<I3Message>,
-    private readonly params: I3Params,
+    private readonly tools: HostTools,
     private readonly replyTo: I3Id,
     private readonly nextNonce: () => number,
     /** The id this host joined at and the id above it, or null when there is nothing to watch. */
@@ -49,19 +41,22 @@ export class ParentWatch {
 
   /** Start (or restart, after a move) the periodic watch. */
   start(): void {
-    this.timers.cancel(this.roundTimer)
+    this.tools.timers.cancel(this.roundTimer)
     this.roundTimer = null
-    if (this.params.probeIntervalMs <= 0) return
-    this.roundTimer = this.timers.after(this.params.probeIntervalMs * (0.5 + this.env.rng.next()), () => {
-      this.roundTimer = null
-      this.round(SILENT_ROUNDS_TO_ADOPT)
-      this.start()
-    })
+    if (this.tools.params.probeIntervalMs <= 0) return
+    this.roundTimer = this.tools.timers.after(
+      this.tools.params.probeIntervalMs * (0.5 + this.tools.env.rng.next()),
+      () => {
+        this.roundTimer = null
+        this.round(SILENT_ROUNDS_TO_ADOPT)
+        this.start()
+      },
+    )
   }
 
   /** The parent said goodbye: check soon (a random delay, so one sibling adopts, the rest see it). */
   parentLeft(): void {
-    this.timers.after(this.env.rng.next() * this.params.queryWindowMs, () => this.round(1))
+    this.tools.timers.after(this.tools.env.rng.next() * this.tools.params.queryWindowMs, () => this.round(1))
   }
 
   /** The id this host stands in for, with the set it answers in (null: none). */
@@ -87,8 +82,8 @@ export class ParentWatch {
 
   cancel(): void {
     this.stop()
-    this.timers.cancel(this.roundTimer)
-    this.timers.cancel(this.windowTimer)
+    this.tools.timers.cancel(this.roundTimer)
+    this.tools.timers.cancel(this.windowTimer)
     this.roundTimer = null
     this.windowTimer = null
   }
@@ -99,8 +94,8 @@ export class ParentWatch {
     this.answered = false
     this.nonceJ = this.nextNonce()
     this.nonceF = this.nextNonce()
-    querySets(this.env, this.router, place.above, this.nonceJ, this.nonceF, this.replyTo)
-    this.windowTimer = this.timers.after(this.params.queryWindowMs, () => {
+    querySets(this.tools, place.above, this.nonceJ, this.nonceF, this.replyTo)
+    this.windowTimer = this.tools.timers.after(this.tools.params.queryWindowMs, () => {
       this.windowTimer = null
       const now = this.place()
       if (now === null || now.joinedAt !== place.joinedAt) return
@@ -114,7 +109,7 @@ export class ParentWatch {
     this.silentRounds = 0
     this.adopted = id
     this.adoptedAbove = above
-    this.membership = new Membership(this.triggers, this.timers, this.params, this.env.self, id)
+    this.membership = new Membership(this.tools, id)
     this.membership.attach(above)
   }
 }

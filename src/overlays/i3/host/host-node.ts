@@ -21,6 +21,7 @@ import { Recovery } from './recovery.ts'
 import { PathRefresher } from './refresh.ts'
 import { ServerRouter } from './router.ts'
 import { TimerTable } from './timers.ts'
+import type { HostTools } from './tools.ts'
 import { TriggerClient } from './trigger-client.ts'
 
 /** A receiver is `connected` while its last chunk is at most this old. */
@@ -88,6 +89,7 @@ export class I3HostNode implements Protocol<I3Message> {
   readonly treeId: I3Id
   private phase: Phase
   private readonly timers: TimerTable<I3Message>
+  private readonly tools: HostTools
   private readonly router: ServerRouter
   private readonly triggers: TriggerClient
   private readonly membership: Membership
@@ -137,27 +139,21 @@ export class I3HostNode implements Protocol<I3Message> {
     this.privateId = idOnServer(nearest, env.rng)
     this.treeId = isSource ? this.group : idOnServer(nearest, env.rng)
     this.phase = isSource ? 'root' : 'walking'
-    this.membership = new Membership(this.triggers, this.timers, params, env.self, this.treeId)
-    this.recovery = new Recovery(
+    const tools: HostTools = {
       env,
-      this.router,
-      this.timers,
+      router: this.router,
+      triggers: this.triggers,
+      timers: this.timers,
       params,
-      isSource ? null : this.privateId,
-      this.privateId,
-      this.treeId,
-    )
-    this.refresher = isSource
-      ? null
-      : new PathRefresher(env, this.router, this.triggers, this.timers, params, this.treeId)
+    }
+    this.tools = tools
+    this.membership = new Membership(tools, this.treeId)
+    this.recovery = new Recovery(tools, isSource ? null : this.privateId, this.privateId, this.treeId)
+    this.refresher = isSource ? null : new PathRefresher(tools, this.treeId)
     this.watch = isSource
       ? null
       : new ParentWatch(
-          env,
-          this.router,
-          this.triggers,
-          this.timers,
-          params,
+          tools,
           this.privateId,
           () => this.nonce++,
           () => {
@@ -344,10 +340,7 @@ export class I3HostNode implements Protocol<I3Message> {
     this.phase = 'walking'
     this.joinStartedAt = now
     this.walk = new JoinWalk(
-      this.env,
-      this.router,
-      this.timers,
-      this.params,
+      this.tools,
       this.privateId,
       this.virtualRoot,
       exclude,

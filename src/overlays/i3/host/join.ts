@@ -1,10 +1,7 @@
 import type { NodeId } from '../../../core/ids.ts'
-import type { Env } from '../../../core/protocol.ts'
 import { fsetId, type I3Id, jsetId } from '../ids.ts'
-import { type I3Message, MAX_TTL, type QueryReply } from '../messages.ts'
-import type { I3Params } from '../params.ts'
-import type { ServerRouter } from './router.ts'
-import type { TimerTable } from './timers.ts'
+import { MAX_TTL, type QueryReply } from '../messages.ts'
+import type { HostTools } from './tools.ts'
 
 /** Where a join walk decided to join. */
 export interface JoinPlace {
@@ -24,8 +21,7 @@ export interface JoinPlace {
  * every member of the set, and each member answers to `replyTo` with the query's nonce.
  */
 export function querySets(
-  env: Env<I3Message>,
-  router: ServerRouter,
+  { env, router }: HostTools,
   parent: I3Id,
   nonceJ: number,
   nonceF: number,
@@ -73,10 +69,7 @@ export class JoinWalk {
   private finished = false
 
   constructor(
-    private readonly env: Env<I3Message>,
-    private readonly router: ServerRouter,
-    private readonly timers: TimerTable<I3Message>,
-    private readonly params: I3Params,
+    private readonly tools: HostTools,
     /** This host's private id: replies are packets to it. */
     private readonly replyTo: I3Id,
     /** Where the walk starts: the virtual level above the root (its only member is the source). */
@@ -97,7 +90,7 @@ export class JoinWalk {
   startBelow(chain: readonly I3Id[], chainNodes: readonly NodeId[]): void {
     const last = chain[chain.length - 1]
     if (last === undefined) return
-    this.chain = chain.slice(0, this.params.maxJoinLevels)
+    this.chain = chain.slice(0, this.tools.params.maxJoinLevels)
     this.chainNodes = chainNodes.slice(0, this.chain.length)
     this.current = last
   }
@@ -108,7 +101,7 @@ export class JoinWalk {
 
   cancel(): void {
     this.finished = true
-    this.timers.cancel(this.timer)
+    this.tools.timers.cancel(this.timer)
     this.timer = null
   }
 
@@ -134,8 +127,8 @@ export class JoinWalk {
     this.bestF = null
     this.nonceJ = this.nextNonce()
     this.nonceF = this.nextNonce()
-    querySets(this.env, this.router, this.current, this.nonceJ, this.nonceF, this.replyTo)
-    this.timer = this.timers.after(this.params.queryWindowMs, (now) => this.decide(now))
+    querySets(this.tools, this.current, this.nonceJ, this.nonceF, this.replyTo)
+    this.timer = this.tools.timers.after(this.tools.params.queryWindowMs, (now) => this.decide(now))
   }
 
   private decide(now: number): void {
@@ -145,7 +138,7 @@ export class JoinWalk {
     // new prefix does, with thousands of servers that takes longer than one window). Wait.
     if (this.bestJ === null && this.bestF === null && this.extensions < MAX_WINDOW_EXTENSIONS) {
       this.extensions++
-      this.timer = this.timers.after(this.params.queryWindowMs, (t) => this.decide(t))
+      this.timer = this.tools.timers.after(this.tools.params.queryWindowMs, (t) => this.decide(t))
       return
     }
     const j = this.bestJ
@@ -161,7 +154,7 @@ export class JoinWalk {
     const f = this.bestF
     const goDown =
       f !== null &&
-      this.levels < this.params.maxJoinLevels &&
+      this.levels < this.tools.params.maxJoinLevels &&
       (this.best === null || f.dist < this.best.dist - TIE_MS)
     if (!goDown) {
       this.finished = true

@@ -1,9 +1,7 @@
-import type { NodeId } from '../../../core/ids.ts'
 import { fsetId, type I3Id, jsetId } from '../ids.ts'
-import type { I3Message, Target } from '../messages.ts'
-import type { I3Params } from '../params.ts'
-import type { TimerTable } from './timers.ts'
-import type { InsertOutcome, TriggerClient } from './trigger-client.ts'
+import type { Target } from '../messages.ts'
+import type { HostTools } from './tools.ts'
+import type { InsertOutcome } from './trigger-client.ts'
 
 /**
  * Joinable or full (§3.2, §3.2.2): every joinableCheckMs the member tries the dummy trigger at
@@ -25,16 +23,13 @@ export class Membership {
   lastCount = -1
 
   constructor(
-    private readonly triggers: TriggerClient,
-    private readonly timers: TimerTable<I3Message>,
-    private readonly params: I3Params,
-    private readonly self: NodeId,
+    private readonly tools: HostTools,
     /** The id whose triggers make this member's children (its tree id; idg for the source). */
     private readonly memberId: I3Id,
   ) {}
 
   private get periodMs(): number {
-    const p = this.params
+    const p = this.tools.params
     return Math.min(p.joinableCheckMs, p.triggerLifetimeMs / p.refreshLossFactor)
   }
 
@@ -43,16 +38,16 @@ export class Membership {
     this.parent = parent
     this.sets = { jset: jsetId(parent), fset: fsetId(parent) }
     this.subscribe()
-    this.timers.cancel(this.timer)
-    this.timer = this.timers.after(this.periodMs, (t) => this.check(t))
+    this.tools.timers.cancel(this.timer)
+    this.timer = this.tools.timers.after(this.periodMs, (t) => this.check(t))
     this.probe(Number.NEGATIVE_INFINITY)
   }
 
   /** Remove the set subscription (leave). */
   detach(): void {
-    this.timers.cancel(this.timer)
+    this.tools.timers.cancel(this.timer)
     this.timer = null
-    if (this.subscribed !== null) this.triggers.remove(this.subscribed, this.hostTarget())
+    if (this.subscribed !== null) this.tools.triggers.remove(this.subscribed, this.hostTarget())
     this.subscribed = null
     this.parent = null
     this.sets = null
@@ -60,19 +55,19 @@ export class Membership {
 
   /** Probe now unless a probe went out within the last quarter query window. */
   probeSoon(now: number): void {
-    if (this.parent === null || now - this.lastProbeAt < this.params.queryWindowMs / 4) return
+    if (this.parent === null || now - this.lastProbeAt < this.tools.params.queryWindowMs / 4) return
     this.probe(now)
   }
 
   private check(now: number): void {
-    this.timer = this.timers.after(this.periodMs, (t) => this.check(t))
+    this.timer = this.tools.timers.after(this.periodMs, (t) => this.check(t))
     this.probe(now)
     this.subscribe()
   }
 
   private probe(now: number): void {
     this.lastProbeAt = now
-    this.triggers.insert(this.memberId, this.hostTarget(), { probe: true }, (_now, outcome, count) =>
+    this.tools.triggers.insert(this.memberId, this.hostTarget(), { probe: true }, (_now, outcome, count) =>
       this.onProbe(outcome, count),
     )
   }
@@ -91,16 +86,16 @@ export class Membership {
     if (this.sets === null) return
     const set = this.joinable ? this.sets.jset : this.sets.fset
     if (this.subscribed === set) {
-      this.triggers.insert(set, this.hostTarget(), { refresh: true })
+      this.tools.triggers.insert(set, this.hostTarget(), { refresh: true })
       return
     }
-    if (this.subscribed !== null) this.triggers.remove(this.subscribed, this.hostTarget())
+    if (this.subscribed !== null) this.tools.triggers.remove(this.subscribed, this.hostTarget())
     this.subscribed = set
     // A new subscription is re-sent until a server answers: joiners find us only through it.
-    this.triggers.insert(set, this.hostTarget(), {}, () => {})
+    this.tools.triggers.insert(set, this.hostTarget(), {}, () => {})
   }
 
   private hostTarget(): Target {
-    return { kind: 'host', node: this.self }
+    return { kind: 'host', node: this.tools.env.self }
   }
 }

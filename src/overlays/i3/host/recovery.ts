@@ -1,11 +1,8 @@
-import type { Env } from '../../../core/protocol.ts'
 import type { Chunk } from '../../../stream/chunk.ts'
 import { hashSuffix, type I3Id, lossSuffix, recoveryGroupId, ZERO_SUFFIX } from '../ids.ts'
-import { type I3Message, MAX_TTL, type RepairRequest } from '../messages.ts'
-import type { I3Params } from '../params.ts'
+import { MAX_TTL, type RepairRequest } from '../messages.ts'
 import { I3_METRIC } from './metrics.ts'
-import type { ServerRouter } from './router.ts'
-import type { TimerTable } from './timers.ts'
+import type { HostTools } from './tools.ts'
 
 /** A gap longer than this (a long outage) is not asked for chunk by chunk: only its last seqs. */
 export const MAX_GAP_REQUESTS = 32
@@ -59,10 +56,7 @@ export class Recovery {
   private readonly memberSuffix: string
 
   constructor(
-    private readonly env: Env<I3Message>,
-    private readonly router: ServerRouter,
-    private readonly timers: TimerTable<I3Message>,
-    private readonly params: I3Params,
+    private readonly tools: HostTools,
     /** Where repairs for this host's own losses go (its private id; null: it never asks). */
     private readonly replyTo: I3Id | null,
     /** Hashed into the rel-random suffix (and the tie-break bits of the rel-loss one). */
@@ -72,15 +66,15 @@ export class Recovery {
   ) {
     // Without recovery the ring only tells duplicates apart: a short one will do (65,536 hosts).
     const slots =
-      params.recovery === 'off'
-        ? Math.min(DEDUP_ONLY_SLOTS, params.repairBufferChunks)
-        : params.repairBufferChunks
+      tools.params.recovery === 'off'
+        ? Math.min(DEDUP_ONLY_SLOTS, tools.params.repairBufferChunks)
+        : tools.params.repairBufferChunks
     this.ring = new Array<Chunk | undefined>(slots)
     this.memberSuffix = hashSuffix('i3-member', memberKey)
   }
 
   private get enabled(): boolean {
-    return this.params.recovery !== 'off'
+    return this.tools.params.recovery !== 'off'
   }
 
   setPlace(group: I3Id | null, above: I3Id | null): void {
@@ -93,7 +87,7 @@ export class Recovery {
     if (!this.enabled || this.group === null) return null
     const tieBreak = this.memberSuffix
     const suffix =
-      this.params.recovery === 'loss'
+      this.tools.params.recovery === 'loss'
         ? lossSuffix(Math.round(this.lossRate * LOSS_RATE_STEP) / LOSS_RATE_STEP).slice(0, 8) +
           tieBreak.slice(8)
         : tieBreak
@@ -119,7 +113,7 @@ export class Recovery {
     const seq = chunk.seq
     if ((this.newest >= 0 && seq <= this.newest - this.ring.length) || this.has(seq)) {
       this.duplicates++
-      this.env.metric(I3_METRIC.duplicates, 1)
+      this.tools.env.metric(I3_METRIC.duplicates, 1)
       return false
     }
     this.ring[seq % this.ring.length] = chunk
@@ -139,21 +133,29 @@ export class Recovery {
   /** Somebody in this host's recovery group asked for a chunk. */
   onRequest(now: number, q: RepairRequest): void {
     if (!this.enabled) return
-    this.env.metric(I3_METRIC.repairRequestsReceived, 1)
+    this.tools.env.metric(I3_METRIC.repairRequestsReceived, 1)
     this.countRequest(q.seq)
     const chunk = this.has(q.seq) ? this.ring[q.seq % this.ring.length]! : undefined
     if (chunk) {
-      const origin = this.env.self
-      this.router.send({ type: 'chunk', id: q.replyTo, ttl: MAX_TTL, origin, chunk, hops: 0, repair: true })
-      this.env.metric(I3_METRIC.repairsSent, 1)
+      const origin = this.tools.env.self
+      this.tools.router.send({
+        type: 'chunk',
+        id: q.replyTo,
+        ttl: MAX_TTL,
+        origin,
+        chunk,
+        hops: 0,
+        repair: true,
+      })
+      this.tools.env.metric(I3_METRIC.repairsSent, 1)
       return
     }
-    if (q.origin === this.env.self && q.replyTo === this.replyTo) {
+    if (q.origin === this.tools.env.self && q.replyTo === this.replyTo) {
       // Our own request came back to us: we are the best match of our own group (the lowest
       // loss rate, or the hash of the seq fell on us). Nothing says a sibling lost it too, so
       // ask the parent's group for us alone rather than for the whole subtree.
       if (this.above !== null) this.sendRequest(this.above, q.seq, q.replyTo)
-      this.env.metric(I3_METRIC.repairEscalations, 1)
+      this.tools.env.metric(I3_METRIC.repairEscalations, 1)
       return
     }
     const group = this.group
@@ -168,7 +170,8 @@ export class Recovery {
   }
 
   clear(): void {
-    for (const open of [...this.losses.values(), ...this.escalations.values()]) this.timers.cancel(open.timer)
+    for (const open of [...this.losses.values(), ...this.escalations.values()])
+      this.tools.timers.cancel(open.timer)
     this.losses.clear()
     this.escalations.clear()
   }
@@ -180,10 +183,12 @@ export class Recovery {
   private detect(now: number, seq: number): void {
     if (this.has(seq) || this.losses.has(seq)) return
     this.lossCount++
-    this.env.metric(I3_METRIC.lossesDetected, 1)
+    this.tools.env.metric(I3_METRIC.lossesDetected, 1)
     const open: OpenRepair = { detectedAt: now, attempts: 0, timer: null }
     this.track(this.losses, seq, open)
-    open.timer = this.timers.after(this.env.rng.next() * this.params.repairBackoffMs, () => this.request(seq))
+    open.timer = this.tools.timers.after(this.tools.env.rng.next() * this.tools.params.repairBackoffMs, () =>
+      this.request(seq),
+    )
   }
 
   private request(seq: number): void {
@@ -193,15 +198,15 @@ export class Recovery {
     if (this.replyTo === null) return
     if (open.attempts >= REPAIR_ATTEMPTS) {
       this.losses.delete(seq)
-      this.env.metric(I3_METRIC.repairsAbandoned, 1)
+      this.tools.env.metric(I3_METRIC.repairsAbandoned, 1)
       return
     }
     open.attempts++
     if (this.group !== null) {
       this.sendRequest(this.group, seq, this.replyTo)
-      this.env.metric(I3_METRIC.repairRequestsSent, 1)
+      this.tools.env.metric(I3_METRIC.repairRequestsSent, 1)
     }
-    open.timer = this.timers.after(this.params.repairTimeoutMs, () => this.request(seq))
+    open.timer = this.tools.timers.after(this.tools.params.repairTimeoutMs, () => this.request(seq))
   }
 
   private escalate(seq: number, replyTo: I3Id): void {
@@ -214,17 +219,17 @@ export class Recovery {
     }
     open.attempts++
     this.sendRequest(this.above, seq, replyTo)
-    this.env.metric(I3_METRIC.repairEscalations, 1)
-    open.timer = this.timers.after(this.params.repairTimeoutMs, () => this.escalate(seq, replyTo))
+    this.tools.env.metric(I3_METRIC.repairEscalations, 1)
+    open.timer = this.tools.timers.after(this.tools.params.repairTimeoutMs, () => this.escalate(seq, replyTo))
   }
 
   private sendRequest(group: I3Id, seq: number, replyTo: I3Id): void {
-    const suffix = this.params.recovery === 'loss' ? ZERO_SUFFIX : hashSuffix(String(seq))
-    this.router.send({
+    const suffix = this.tools.params.recovery === 'loss' ? ZERO_SUFFIX : hashSuffix(String(seq))
+    this.tools.router.send({
       type: 'repair-req',
       id: recoveryGroupId(group, suffix),
       ttl: MAX_TTL,
-      origin: this.env.self,
+      origin: this.tools.env.self,
       seq,
       replyTo,
     })
@@ -234,14 +239,14 @@ export class Recovery {
     const loss = this.losses.get(seq)
     if (loss) {
       this.losses.delete(seq)
-      this.timers.cancel(loss.timer)
+      this.tools.timers.cancel(loss.timer)
       // From detection to arrival, whoever asked: a repair multicast for a sibling counts too.
-      this.env.metric(I3_METRIC.recoveryMs, now - loss.detectedAt)
+      this.tools.env.metric(I3_METRIC.recoveryMs, now - loss.detectedAt)
     }
     const up = this.escalations.get(seq)
     if (up) {
       this.escalations.delete(seq)
-      this.timers.cancel(up.timer)
+      this.tools.timers.cancel(up.timer)
     }
   }
 
@@ -250,8 +255,8 @@ export class Recovery {
     if (map.size <= MAX_OPEN_REPAIRS) return
     const [oldest, dropped] = map.entries().next().value!
     map.delete(oldest)
-    this.timers.cancel(dropped.timer)
-    if (map === this.losses) this.env.metric(I3_METRIC.repairsAbandoned, 1)
+    this.tools.timers.cancel(dropped.timer)
+    if (map === this.losses) this.tools.env.metric(I3_METRIC.repairsAbandoned, 1)
   }
 
   private countRequest(seq: number): void {

@@ -1,11 +1,7 @@
-import type { Env } from '../../../core/protocol.ts'
 import type { I3Id } from '../ids.ts'
-import { type I3Message, MAX_TTL, type Target } from '../messages.ts'
-import type { I3Params } from '../params.ts'
+import { MAX_TTL, type Target } from '../messages.ts'
 import { I3_METRIC } from './metrics.ts'
-import type { ServerRouter } from './router.ts'
-import type { TimerTable } from './timers.ts'
-import type { TriggerClient } from './trigger-client.ts'
+import type { HostTools } from './tools.ts'
 
 /** One trigger on the receiver's path, (id -> target), `distance` tree edges above the receiver. */
 interface PathLink {
@@ -32,11 +28,7 @@ export class PathRefresher {
   private links = new Map<string, PathLink>()
 
   constructor(
-    private readonly env: Env<I3Message>,
-    private readonly router: ServerRouter,
-    private readonly triggers: TriggerClient,
-    private readonly timers: TimerTable<I3Message>,
-    private readonly params: I3Params,
+    private readonly tools: HostTools,
     private readonly treeId: I3Id,
   ) {}
 
@@ -46,7 +38,7 @@ export class PathRefresher {
    */
   setPath(chain: readonly I3Id[]): void {
     const next = new Map<string, PathLink>()
-    const self: Target = { kind: 'host', node: this.env.self }
+    const self: Target = { kind: 'host', node: this.tools.env.self }
     const wanted: [I3Id, Target, number][] = [[this.treeId, self, 0]]
     const ids = [...chain, this.treeId]
     for (let i = ids.length - 2; i >= 0; i--)
@@ -60,12 +52,12 @@ export class PathRefresher {
         continue
       }
       if (old) this.links.delete(key)
-      this.timers.cancel(old?.timer)
+      this.tools.timers.cancel(old?.timer)
       const link: PathLink = { id, target, distance, timer: null }
       this.schedule(link)
       next.set(key, link)
     }
-    for (const gone of this.links.values()) this.timers.cancel(gone.timer)
+    for (const gone of this.links.values()) this.tools.timers.cancel(gone.timer)
     this.links = next
   }
 
@@ -75,17 +67,17 @@ export class PathRefresher {
    * ack names only x; our path knows y). Suppress our own refresh of it.
    */
   onAck(x: I3Id): void {
-    if (this.params.refresh === 'naive') return
+    if (this.tools.params.refresh === 'naive') return
     for (const link of this.links.values()) {
       if (link.id !== x || link.target.kind !== 'id') continue
-      this.timers.cancel(link.timer)
+      this.tools.timers.cancel(link.timer)
       this.schedule(link)
       return
     }
   }
 
   stop(): void {
-    for (const link of this.links.values()) this.timers.cancel(link.timer)
+    for (const link of this.links.values()) this.tools.timers.cancel(link.timer)
     this.links.clear()
   }
 
@@ -94,19 +86,19 @@ export class PathRefresher {
   }
 
   private schedule(link: PathLink): void {
-    link.timer = this.timers.after(this.intervalMs(link.distance), () => this.fire(link))
+    link.timer = this.tools.timers.after(this.intervalMs(link.distance), () => this.fire(link))
   }
 
   private fire(link: PathLink): void {
     link.timer = null
-    this.triggers.insert(link.id, link.target, { refresh: true })
-    this.env.metric(I3_METRIC.refreshesSent, 1)
-    if (this.params.refresh !== 'naive' && link.target.kind === 'id') {
-      this.router.send({
+    this.tools.triggers.insert(link.id, link.target, { refresh: true })
+    this.tools.env.metric(I3_METRIC.refreshesSent, 1)
+    if (this.tools.params.refresh !== 'naive' && link.target.kind === 'id') {
+      this.tools.router.send({
         type: 'refresh-ack',
         id: link.target.id,
         ttl: MAX_TTL,
-        origin: this.env.self,
+        origin: this.tools.env.self,
         trigger: link.id,
       })
     }
@@ -115,9 +107,9 @@ export class PathRefresher {
 
   /** The scheme's timer, already divided by k (§4: survive lost refreshes). */
   private intervalMs(distance: number): number {
-    const p = this.params
+    const p = this.tools.params
     const t = p.triggerLifetimeMs / p.refreshLossFactor
-    const u = this.env.rng.next()
+    const u = this.tools.env.rng.next()
     switch (p.refresh) {
       case 'naive':
         return t
