@@ -328,11 +328,15 @@ export function readdressed<M extends I3Routed>(m: M, id: I3Id, origin: NodeId):
   return withRouting(m, id, m.ttl - 1, origin, 0)
 }
 
+/** A copy built by withRouting has the type of the packet it copies. */
+function sameType<M extends I3Routed>(copy: I3Routed): M {
+  return copy as M
+}
+
 /**
  * A copy of packet `m` with new routing fields, and `extraHops` more i3 hops when it is a chunk.
  * One object literal per type rather than a spread: servers copy every packet they forward, and a
  * spread over the seven packet shapes is about 20 times slower in V8 (1.3 µs against 70 ns).
- * Typed locals keep each literal complete when a message gains a field.
  */
 export function withRouting<M extends I3Routed>(
   m: M,
@@ -341,10 +345,10 @@ export function withRouting<M extends I3Routed>(
   origin: NodeId,
   extraHops: number,
 ): M {
-  let out: I3Routed
+  // `satisfies` keeps each literal complete when a message gains a field.
   switch (m.type) {
-    case 'chunk': {
-      const c: I3Chunk = {
+    case 'chunk':
+      return sameType<M>({
         type: 'chunk',
         id,
         ttl,
@@ -352,59 +356,46 @@ export function withRouting<M extends I3Routed>(
         chunk: m.chunk,
         hops: m.hops + extraHops,
         repair: m.repair,
-      }
-      out = c
-      break
-    }
-    case 'query': {
-      const q: Query = { type: 'query', id, ttl, origin, nonce: m.nonce, replyTo: m.replyTo }
-      out = q
-      break
-    }
+      } satisfies I3Chunk)
+    case 'query':
+      return sameType<M>({
+        type: 'query',
+        id,
+        ttl,
+        origin,
+        nonce: m.nonce,
+        replyTo: m.replyTo,
+      } satisfies Query)
     case 'query-reply': {
-      const r: QueryReply = {
+      const { nonce, member, timestamp, srcDist, joinable } = m
+      return sameType<M>({
         type: 'query-reply',
         id,
         ttl,
         origin,
-        nonce: m.nonce,
-        member: m.member,
-        timestamp: m.timestamp,
-        srcDist: m.srcDist,
-        joinable: m.joinable,
-      }
-      out = r
-      break
+        nonce,
+        member,
+        timestamp,
+        srcDist,
+        joinable,
+      } satisfies QueryReply)
     }
-    case 'refresh-ack': {
-      const a: RefreshAck = { type: 'refresh-ack', id, ttl, origin, trigger: m.trigger }
-      out = a
-      break
-    }
-    case 'repair-req': {
-      const q: RepairRequest = { type: 'repair-req', id, ttl, origin, seq: m.seq, replyTo: m.replyTo }
-      out = q
-      break
-    }
-    case 'insert': {
-      const i: Insert = {
-        type: 'insert',
+    case 'refresh-ack':
+      return sameType<M>({ type: 'refresh-ack', id, ttl, origin, trigger: m.trigger } satisfies RefreshAck)
+    case 'repair-req':
+      return sameType<M>({
+        type: 'repair-req',
         id,
         ttl,
         origin,
-        target: m.target,
-        nonce: m.nonce,
-        refresh: m.refresh,
-        probe: m.probe,
-      }
-      out = i
-      break
+        seq: m.seq,
+        replyTo: m.replyTo,
+      } satisfies RepairRequest)
+    case 'insert': {
+      const { target, nonce, refresh, probe } = m
+      return sameType<M>({ type: 'insert', id, ttl, origin, target, nonce, refresh, probe } satisfies Insert)
     }
-    case 'remove': {
-      const r: Remove = { type: 'remove', id, ttl, origin, target: m.target }
-      out = r
-      break
-    }
+    case 'remove':
+      return sameType<M>({ type: 'remove', id, ttl, origin, target: m.target } satisfies Remove)
   }
-  return out as M
 }
