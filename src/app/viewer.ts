@@ -76,6 +76,8 @@ export interface ViewerStats extends ViewerQoe {
   sourceClockOffsetMs: number | null
   /** The problems reported so far (see ViewerOptions.onProblem), one line each. */
   problems: string[]
+  /** i3: the rendezvous servers this viewer uses, nearest first (empty for other overlays). */
+  servers: string[]
 }
 
 export const DEFAULT_VIEWER_STARTUP_CHUNKS = 3
@@ -219,6 +221,7 @@ export class Viewer {
       remoteErrors: h.remoteErrors,
       sourceClockOffsetMs: this.host.sourceClockOffsetMs,
       problems: this.problems.map((p) => p.message),
+      servers: [...this.host.servers],
     }
   }
 

@@ -166,6 +166,8 @@ describe('peercaster rendezvous', { timeout: 120_000 }, () => {
     }
     assert.match(server.stdout, /triggers \d+ \| clients \d+ \| ring 1 servers \| forwarded \d+/)
     assert.match(source.stdout, /through 1 rendezvous servers \(nearest …\w{6}\) \| source upload/)
+    // An i3 viewer has no children of its own (the server replicates): its status names its server.
+    assert.match(viewer.stdout, /\| parent \S+ \| via server …\w{6} \| startup /)
   })
 })
 

@@ -27,8 +27,11 @@ export function watchStatus(s: ViewerStats, downKbps: number | null, upKbps: num
   }
   const state = s.startupDelayMs === null ? 'buffering' : s.connected ? 'playing' : 'rejoining'
   const parent = s.parents.length > 0 ? s.parents.map(shortPeerId).join(',') : '-'
+  // i3: the servers replicate, so a viewer has no children of its own; say where it is attached.
+  const below =
+    s.servers.length > 0 ? `via server ${shortPeerId(s.servers[0]!)}` : `children ${s.children.length}`
   return (
-    `${state} | parent ${parent} | children ${s.children.length} | startup ${formatMs(s.startupDelayMs)} | ` +
+    `${state} | parent ${parent} | ${below} | startup ${formatMs(s.startupDelayMs)} | ` +
     `lag ${formatMs(s.playoutLagMs)} | continuity ${formatPercent(s.continuity)} | ` +
     `down ${formatKbps(downKbps)} up ${formatKbps(upKbps)} | invalid chunks ${s.invalidChunks}`
   )
