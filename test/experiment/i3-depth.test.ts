@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { runExperiment } from '../../src/experiment/experiment.ts'
 import { TINY_TRANSIT_STUB } from '../../src/experiment/i3/swarm.ts'
 import {
   DEPTH_DEFAULTS,
@@ -8,17 +7,11 @@ import {
   i3DepthPreset,
   type LevelQueriesRow,
 } from '../../src/experiment/presets/i3-depth.ts'
+import { runTwice } from './run-twice.ts'
 
 test('i3-depth (tiny): deterministic; depth grows with N; upper levels process more queries', async () => {
   const preset = i3DepthPreset({ ...DEPTH_DEFAULTS, sizes: [8, 32], seeds: 2, underlay: TINY_TRANSIT_STUB })
-  const a = await runExperiment(preset, { seed: 5 })
-  const b = await runExperiment(preset, { seed: 5 })
-  assert.equal(a.resultsJson, b.resultsJson, 'results.json differs between two runs')
-  assert.deepEqual(
-    a.figures.map((f) => f.svg),
-    b.figures.map((f) => f.svg),
-  )
-  const analysis = JSON.parse(a.resultsJson).analysis
+  const { analysis } = await runTwice(preset, 5)
   const depth = analysis.depth as DepthRow[]
   assert.deepEqual(
     depth.map((r) => [r.groupSize, r.paperDepth]),
@@ -32,8 +25,9 @@ test('i3-depth (tiny): deterministic; depth grows with N; upper levels process m
   assert.ok(depth[0]!.depthMean >= 2 && depth[0]!.depthMean <= 3, `N=8 depth ${depth[0]!.depthMean}`)
   assert.ok(depth[1]!.depthMean >= 3, `N=32 depth ${depth[1]!.depthMean}`)
   assert.ok(depth[1]!.depthMean > depth[0]!.depthMean)
-  const levels = analysis.queriesPerLevel.levels as LevelQueriesRow[]
-  assert.equal(analysis.queriesPerLevel.groupSize, 32)
+  const queries = analysis.queriesPerLevel as { groupSize: number; levels: LevelQueriesRow[] }
+  const levels = queries.levels
+  assert.equal(queries.groupSize, 32)
   const level1 = levels.find((l) => l.level === 1)!
   const level2 = levels.find((l) => l.level === 2)!
   // Every later joiner queries the first level; only some reach the second.

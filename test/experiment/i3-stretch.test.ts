@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { runExperiment } from '../../src/experiment/experiment.ts'
 import { TINY_TRANSIT_STUB } from '../../src/experiment/i3/swarm.ts'
 import {
   i3StretchPreset,
@@ -8,6 +7,7 @@ import {
   type StretchRow,
 } from '../../src/experiment/presets/i3-stretch.ts'
 import { findPreset } from '../../src/experiment/presets/index.ts'
+import { runTwice } from './run-twice.ts'
 
 test('i3-stretch and i3-depth are registered', () => {
   assert.ok(findPreset('i3-stretch'))
@@ -22,23 +22,15 @@ test('i3-stretch (tiny): deterministic; stretch >= 1 everywhere, RMD and RAD sma
     servers: 64,
     underlay: TINY_TRANSIT_STUB,
   })
-  const a = await runExperiment(preset, { seed: 3 })
-  const b = await runExperiment(preset, { seed: 3 })
-  assert.equal(a.resultsJson, b.resultsJson, 'results.json differs between two runs')
+  const { figures, analysis } = await runTwice(preset, 3)
   assert.deepEqual(
-    a.figures.map((f) => f.svg),
-    b.figures.map((f) => f.svg),
-  )
-  assert.deepEqual(
-    a.figures.map((f) => f.file),
+    figures.map((f) => f.file),
     ['stretch-vs-group-size.svg', 'link-stress-vs-group-size.svg'],
   )
-  for (const f of a.figures) {
-    assert.match(f.svg, /seed 3/, `${f.file} says its seed`)
-    assert.match(f.svg, /paper/, `${f.file} shows the paper's figures`)
-  }
-  const analysis = JSON.parse(a.resultsJson).analysis
+  for (const f of figures) assert.match(f.svg, /paper/, `${f.file} shows the paper's figures`)
   const rows = analysis.rows as StretchRow[]
+  const paper = analysis.paper as { p90StretchAtMost: number }
+  const comparison = analysis.comparison as Record<string, string>
   assert.deepEqual(
     rows.map((r) => [r.groupSize, r.simulated !== null]),
     [
@@ -67,7 +59,7 @@ test('i3-stretch (tiny): deterministic; stretch >= 1 everywhere, RMD and RAD sma
   // More receivers behind the same links: the hottest link carries more copies.
   assert.ok(rows[1]!.simulated!.maxStress >= rows[0]!.simulated!.maxStress)
   assert.ok(rows[2]!.model.maxStress >= rows[1]!.model.maxStress)
-  assert.equal(analysis.paper.p90StretchAtMost, 3.5)
-  assert.match(analysis.comparison.rmd, /RMD .* at 64 .* vs paper <= 1.5/)
-  assert.match(analysis.comparison.rmd, /model .* at 256/)
+  assert.equal(paper.p90StretchAtMost, 3.5)
+  assert.match(comparison.rmd!, /RMD .* at 64 .* vs paper <= 1.5/)
+  assert.match(comparison.rmd!, /model .* at 256/)
 })
