@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { modelJoins } from '../../src/experiment/i3/join-model.ts'
+import { measureI3Tree, modelI3Placement } from '../../src/experiment/i3/measure-tree.ts'
+import { TINY_TRANSIT_STUB } from '../../src/experiment/i3/swarm.ts'
 import { MatrixUnderlay } from '../sim/fixtures/matrix-underlay.ts'
 
 // Hosts on a line: host h at position POS[h], latency = distance.
@@ -25,4 +27,18 @@ test("join model: the source's children hang off the group root's server", () =>
   const m = modelJoins({ underlay: line, sourceHost: 0, rootHost: 6, receiverHosts: [1], maxChildren: 2 })
   // source -> idg's server at 100 -> receiver at 10.
   assert.deepEqual([...m.delayMs], [100 + 90])
+})
+
+test('the model alone sees the placement a simulated run has (placement does not depend on timing)', () => {
+  const options = {
+    seed: 9,
+    receivers: 40,
+    servers: 24,
+    underlay: TINY_TRANSIT_STUB,
+    params: { maxTriggersPerId: 4 },
+    joinsPerS: 10,
+  }
+  const simulated = measureI3Tree(options).model
+  assert.deepEqual(modelI3Placement(options), simulated)
+  assert.ok(simulated.stretch.receivers === 40 && simulated.depthMax >= 3)
 })
