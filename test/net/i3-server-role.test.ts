@@ -133,8 +133,14 @@ test("end hosts get their servers nearest first (emulated delays count), every s
   const addrs = servers.map((s) => s.addrs()[0]!)
   const ring = servers.map((s) => s.peerId)
   // Each server knows the others (a static ring): its context lists itself first, then the rest.
-  const peerServer = await startServer({ servers: addrs })
-  assert.deepEqual(contexts.get(peerServer.peerId)?.servers, [peerServer.peerId, ...ring])
+  // One list naming every server, itself included, may be given to all: a server skips itself.
+  const key = await generateKeyPair('Ed25519')
+  const self = peerIdFromPrivateKey(key).toString()
+  const peerServer = await startServer({
+    privateKey: key,
+    servers: [...addrs, `/ip4/127.0.0.1/tcp/1/p2p/${self}`],
+  })
+  assert.deepEqual(contexts.get(peerServer.peerId)?.servers, [self, ...ring])
 
   const delayTo = new Map([
     [ring[0]!, 40],

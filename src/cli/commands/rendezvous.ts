@@ -138,7 +138,8 @@ export function registerRendezvous(program: Command): void {
     .addHelpText(
       'after',
       '\nAn i3 deployment is a few rendezvous servers on a static Chord ring: start each with --peer\n' +
-        'for every other one (the ring is itself plus its peers; servers may start in any order).\n' +
+        'for every other one (the ring is itself plus its peers; servers may start in any order, and\n' +
+        'one list naming every server may be given to all of them: a server skips itself).\n' +
         'Servers only store triggers and forward packets: end hosts build the multicast tree out of\n' +
         'triggers (id -> host, id -> id), refresh them (soft state: unrefreshed triggers expire after\n' +
         'T), and recover losses through anycast. Servers serve any stream and verify no chunk; viewers\n' +
