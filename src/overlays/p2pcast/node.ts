@@ -8,7 +8,8 @@ import { FirstCopy, GraceEdges, UploadCredit } from './handover.ts'
 import type { P2PCastMessage, Update } from './messages.ts'
 import type { P2PCastParams } from './params.ts'
 import { publishStriped } from './publish.ts'
-import { Registry, type RegistryResult, SPECIAL } from './registry.ts'
+import { Registry, SPECIAL } from './registry.ts'
+import { REGISTRY_METRIC, RegistryRole } from './registry-role.ts'
 
 export const TIMER_HEARTBEAT = 1
 export const TIMER_JOIN = 2
@@ -17,9 +18,7 @@ export const METRIC = {
   parentDiscoveryMs: 'parentDiscoveryMs',
   parentFailures: 'parentFailures',
   chunksRebuilt: 'chunksRebuilt',
-  joinMessages: 'joinMessages',
-  deleteMessages: 'deleteMessages',
-  repairFallbacks: 'repairFallbacks',
+  ...REGISTRY_METRIC,
   /** A stripe's outage: last chunk or beat heard from a silent parent until its replacement is known. */
   repairMs: 'repairMs',
   /** Chunks a parent resent to a child that asked after a repair (see backfill.ts). */
@@ -41,6 +40,8 @@ const JOIN: P2PCastMessage = { type: 'join' }
  */
 export class P2PCastNode implements Protocol<P2PCastMessage> {
   readonly registry: Registry | null
+  /** The source's registry role (JOIN, verified DELETE, paced UPDATEs); null on viewers. */
+  readonly registryRole: RegistryRole | null
   private readonly f: number
   private member = false
   private gone = false
@@ -101,6 +102,13 @@ export class P2PCastNode implements Protocol<P2PCastMessage> {
     this.credit = new UploadCredit(params.extraUploadShare, 2 * params.backfillChunks + 2 * f)
     const isSource = ctx.role === 'source'
     this.registry = isSource ? new Registry(f, env.self, env.rng.fork(1)) : null
+    this.registryRole = this.registry
+      ? new RegistryRole(env, ctx, params, this.registry, {
+          specialMoved: (now) => this.placeSpecial(now),
+          rootReplaced: (now, old, t) => this.formerChildren.add(now, old, t),
+          rootTaken: (root, t) => this.formerChildren.remove(root, t),
+        })
+      : null
     this.encoder = isSource ? new ParityEncoder(f) : null
   }
 
@@ -134,23 +142,26 @@ export class P2PCastNode implements Protocol<P2PCastMessage> {
         return
       case 'heartbeat':
         this.noteAlive(now, from)
+        // The registry probes a node someone reported dead: answer "alive" (a JOIN). A joiner whose
+        // UPDATE is still queued at the registry answers too: it is in the forest already.
+        if (from === this.ctx.source && !this.registry) this.env.send(from, JOIN)
         return
       case 'update':
         if (from === this.ctx.source && !this.registry) this.onUpdate(now, msg)
         return
       case 'join':
-        if (this.registry) this.run(now, (r) => r.join(from), METRIC.joinMessages)
+        if (this.registryRole) this.registryRole.onJoin(now, from)
         else this.backfill(now, from)
         return
       case 'delete':
-        if (this.registry) this.run(now, (r) => r.delete(from, msg.node), METRIC.deleteMessages)
+        if (this.registryRole) this.registryRole.onDelete(now, from, msg.node)
         // From a child we lost: its new feed works, stop the make-before-break copies.
         else if (msg.node === from) this.formerChildren.release(now, from)
         return
     }
   }
 
-  onTimer(now: number, kind: number, _arg: NodeId | undefined): void {
+  onTimer(now: number, kind: number, arg: NodeId | undefined): void {
     if (this.gone) return
     if (kind === TIMER_HEARTBEAT) {
       this.heartbeatTimer = this.env.setTimer(this.params.heartbeatMs, TIMER_HEARTBEAT)
@@ -158,7 +169,7 @@ export class P2PCastNode implements Protocol<P2PCastMessage> {
     } else if (kind === TIMER_JOIN) {
       this.joinTimer = null
       if (!this.member) this.sendJoin()
-    }
+    } else this.registryRole?.onTimer(now, kind, arg)
   }
 
   leave(_now: number): void {
@@ -205,12 +216,15 @@ export class P2PCastNode implements Protocol<P2PCastMessage> {
       return
     }
     if (!this.member) return
+    // A moved edge's old parent feeds for a while; a backfill comes from a parent in any tree.
+    let backfilled = false
     if (from === this.parents[t]) {
       this.lastHeard[t] = now
       if (this.awaitingFeed[t] !== undefined) this.confirmFeed(t)
+    } else if (!this.formerParents.has(now, from, t)) {
+      if (!this.parents.includes(from)) return
+      backfilled = true
     }
-    // A backfill comes from a parent in any tree; a moved edge's old parent feeds for a while.
-    else if (!this.formerParents.has(now, from, t) && !this.parents.includes(from)) return
     for (const c of this.decoder.push(msg.chunk)) {
       this.env.deliver(c, msg.hops)
       this.deliveredSeqs.note(c.seq)
@@ -229,6 +243,11 @@ export class P2PCastNode implements Protocol<P2PCastMessage> {
     const former = this.formerChildren.size === 0 ? [] : this.formerChildren.inWindow(now, t)
     if (kids.length === 0 && former.length === 0) return
     const out: ChunkMessage = { type: 'chunk', chunk: msg.chunk, hops: msg.hops + 1 }
+    if (backfilled) {
+      // Passing a backfill on down the cut subtree is an extra copy too: paid from the credit.
+      for (const c of kids) if (this.credit.spend()) this.env.send(c, out)
+      return
+    }
     for (let i = 0; i < kids.length; i++) this.env.send(kids[i]!, out)
     if (kids.length > 0) {
       this.lastRelayAt[t] = now
@@ -285,7 +304,7 @@ export class P2PCastNode implements Protocol<P2PCastMessage> {
     }
     this.children = msg.children
     this.childSet = [...new Set(msg.children.flat())]
-    this.reportedAt.clear()
+    // reportedAt is kept: a parent the registry found alive is not reported again at once.
   }
 
   /**
@@ -333,28 +352,6 @@ export class P2PCastNode implements Protocol<P2PCastMessage> {
 
   // ---- the registry's side (source) -------------------------------------------------------------
 
-  /** Run one registry operation and send what it produced; a replaced root keeps its grace window. */
-  private run(now: number, op: (registry: Registry) => RegistryResult, metric: string): void {
-    const registry = this.registry!
-    const roots = Array.from({ length: this.f }, (_, t) => registry.forest.rootOf(t))
-    this.apply(now, op(registry), metric)
-    for (let t = 0; t < this.f; t++) {
-      const old = roots[t]!
-      const root = registry.forest.rootOf(t)
-      if (old !== root && old !== SPECIAL && registry.has(old)) this.formerChildren.add(now, old, t)
-      this.formerChildren.remove(root, t)
-    }
-  }
-
-  private apply(now: number, result: RegistryResult, metric: string): void {
-    for (const { to, msg } of result.updates) this.env.send(to, msg)
-    if (result.cost) {
-      this.env.metric(metric, result.cost.rpcs + result.cost.walkHops + result.updates.length)
-      if (result.cost.fallbacks > 0) this.env.metric(METRIC.repairFallbacks, result.cost.fallbacks)
-    }
-    if (result.specialMoved) this.placeSpecial(now)
-  }
-
   /** The source hosts the special node: its parents are whatever the forest says. */
   private placeSpecial(now: number): void {
     const forest = this.registry!.forest
@@ -390,7 +387,7 @@ export class P2PCastNode implements Protocol<P2PCastMessage> {
       this.env.metric(METRIC.parentFailures, 1)
       // "when the parent fails, the children reattempts to connect, and if no response is
       // obtained, the deletion algorithm is started": DELETE to the registry.
-      if (this.registry) this.run(now, (r) => r.delete(this.env.self, p), METRIC.deleteMessages)
+      if (this.registryRole) this.registryRole.onDelete(now, this.env.self, p)
       else this.env.send(this.ctx.source, { type: 'delete', node: p })
     }
   }

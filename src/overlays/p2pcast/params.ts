@@ -70,7 +70,20 @@ const schema = z
      * share of the copies a node relays (capped at 2 x backfillChunks + 2f), so over any long
      * window a node uploads at most (1 + share) x what it downloads (the issue's 1.00 +- 0.05).
      */
-    extraUploadShare: z.number().min(0).max(1).default(0.05),
+    extraUploadShare: z.number().min(0).max(1).default(0.03),
+    /**
+     * Registry mode: the registry's UPDATEs are paced to this (kbit/s); 0 = the source's upload
+     * minus 1.25x its root feeds (f/(f-1) x the stream), at least 10% of the upload; unpaced when
+     * the source declares no upload limit. Coalesced per node, repairs first (registry-outbox.ts).
+     */
+    registryControlKbps: z.number().min(0).max(10_000_000).default(0),
+    /** Registry mode: new JOINs wait (the joiner retries) while more UPDATEs than this are queued. */
+    registryMaxQueuedUpdates: z.number().int().min(1).max(1_000_000).default(500),
+    /**
+     * Registry mode: a DELETE naming another node is verified: the registry probes the suspect and
+     * removes it only when no answer comes within this time. 0 = remove at once (no verification).
+     */
+    deleteProbeMs: z.number().min(0).max(60_000).default(400),
   })
   .strict()
   .refine((p) => p.join === 'registry' || p.mode === 'peer', {

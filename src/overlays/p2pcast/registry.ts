@@ -94,6 +94,20 @@ export class Registry {
     return { ...result, cost }
   }
 
+  /** Whether a DELETE of `node` from `reporter` would be acted on (the node itself, the source, or a child). */
+  acceptsReport(reporter: NodeId, node: NodeId): boolean {
+    return (
+      this.index.has(node) &&
+      (reporter === node || reporter === this.source || this.isChildOf(reporter, node))
+    )
+  }
+
+  /** The UPDATE `id` should get now: its place, or `member = false` when it is not in the forest. */
+  currentUpdate(id: NodeId): Update {
+    if (this.index.has(id)) return this.updateFor(id).msg
+    return { type: 'update', version: this.version, member: false, parents: [], children: [] }
+  }
+
   private isChildOf(child: NodeId, parent: NodeId): boolean {
     if (!this.forest.has(child)) return false
     for (let t = 0; t < this.f; t++) if (this.forest.parentOf(child, t) === parent) return true
