@@ -25,6 +25,11 @@ import { createDelaySpace } from '../../src/sim/underlay/delay-space.ts'
 import { playoutConfig } from '../../src/stream/playout.ts'
 import type { StreamSpec } from '../../src/stream/stream-spec.ts'
 
+/** The suite's cases, as named in `knownFailing`. */
+export type ConformanceCase = 'joins' | 'leaves' | 'crashes' | 'loss' | 'randomized' | 'churn'
+/** Cases a configuration is known to fail, each with the reason. */
+export type KnownFailing = Partial<Record<ConformanceCase, string>>
+
 export interface ConformanceSubject<M extends Message, P> {
   /** Label for the test names (e.g. "spreadit random/root"). */
   label: string
@@ -55,6 +60,12 @@ export interface ConformanceSubject<M extends Message, P> {
    * through the triggers its descendants refresh.
    */
   unreachable?: (sim: Simulation<M, P>) => NodeId[]
+  /**
+   * Cases this configuration is known to fail, each with the reason (where it is written down). They
+   * are reported as skipped with that reason, never silently dropped; the other cases still guard
+   * the configuration. Remove an entry as soon as the case passes.
+   */
+  knownFailing?: KnownFailing
 }
 
 export const CONFORMANCE_STREAM: StreamSpec = {
@@ -103,6 +114,24 @@ class Run<M extends Message, P> {
       ...(subject.servers ? { servers: { count: subject.servers } } : {}),
     })
     this.links.set(this.sim.sourceId, this.sourceLink)
+    // A node living between two snapshots would never show its child limit and get no upload
+    // budget: note the limit as it departs as well.
+    const leave = this.sim.leave.bind(this.sim)
+    const crash = this.sim.crash.bind(this.sim)
+    this.sim.leave = (id) => {
+      this.noteChildLimit(id)
+      leave(id)
+    }
+    this.sim.crash = (id) => {
+      this.noteChildLimit(id)
+      crash(id)
+    }
+  }
+
+  private noteChildLimit(id: NodeId): void {
+    if (!this.sim.isAlive(id)) return
+    const limit = this.sim.topology(id).maxChildren
+    this.maxChildrenSeen.set(id, Math.max(this.maxChildrenSeen.get(id) ?? 0, limit))
   }
 
   join(link: LinkSpec = (this.subject.link ?? tieredLink)(this.rng)): NodeId {
@@ -224,9 +253,13 @@ class Run<M extends Message, P> {
 }
 
 export function runConformance<M extends Message, P>(factory: () => ConformanceSubject<M, P>): void {
-  const label = factory().label
+  const { label, knownFailing = {} } = factory()
+  // node:test prints a skipped case as "# SKIP <reason>"; `false` runs it.
+  const options = (c: ConformanceCase) => ({
+    skip: knownFailing[c] ? `known failing: ${knownFailing[c]}` : false,
+  })
 
-  test(`${label}: joins — every viewer connects and plays the stream`, () => {
+  test(`${label}: joins — every viewer connects and plays the stream`, options('joins'), () => {
     const run = new Run(factory(), 101)
     for (let i = 0; i < 40; i++) run.sim.at(i * 100, () => run.join())
     const settle = run.subject.settleMs ?? 15_000
@@ -236,7 +269,8 @@ export function runConformance<M extends Message, P>(factory: () => ConformanceS
   })
 
   for (const kind of ['leave', 'crash'] as const) {
-    test(`${label}: ${kind === 'leave' ? 'graceful leaves' : 'crashes'} — the rest recover`, () => {
+    const name = `${label}: ${kind === 'leave' ? 'graceful leaves' : 'crashes'} — the rest recover`
+    test(name, options(kind === 'leave' ? 'leaves' : 'crashes'), () => {
       const run = new Run(factory(), kind === 'leave' ? 202 : 303)
       for (let i = 0; i < 40; i++) run.sim.at(i * 100, () => run.join())
       for (let i = 0; i < 12; i++) {
@@ -254,7 +288,7 @@ export function runConformance<M extends Message, P>(factory: () => ConformanceS
     })
   }
 
-  test(`${label}: 1% message loss — the control plane still converges`, () => {
+  test(`${label}: 1% message loss — the control plane still converges`, options('loss'), () => {
     // Playback needs a run of consecutive chunks to start; 30 in a row is rare 8 lossy hops down.
     const run = new Run(factory(), 505, 0.01, 10)
     for (let i = 0; i < 40; i++) run.sim.at(i * 100, () => run.join())
@@ -265,55 +299,63 @@ export function runConformance<M extends Message, P>(factory: () => ConformanceS
     assert.equal(run.sim.liveViewers().length, 34)
   })
 
-  test(`${label}: randomized joins, leaves and crashes — invariants after every step`, () => {
-    for (const seed of [11, 12, 13]) {
-      const run = new Run(factory(), seed)
-      for (let step = 0; step < 150; step++) {
-        const live = run.sim.liveViewers().length
-        const r = run.rng.next()
-        if (live < 8 || r < 0.5) run.join()
-        else {
-          const victim = run.pickViewer()!
-          if (r < 0.75) run.sim.leave(victim)
-          else run.sim.crash(victim)
+  test(
+    `${label}: randomized joins, leaves and crashes — invariants after every step`,
+    options('randomized'),
+    () => {
+      for (const seed of [11, 12, 13]) {
+        const run = new Run(factory(), seed)
+        for (let step = 0; step < 150; step++) {
+          const live = run.sim.liveViewers().length
+          const r = run.rng.next()
+          if (live < 8 || r < 0.5) run.join()
+          else {
+            const victim = run.pickViewer()!
+            if (r < 0.75) run.sim.leave(victim)
+            else run.sim.crash(victim)
+          }
+          run.sim.runUntil(run.sim.now + 50 + run.rng.int(450))
+          run.checkAlways(step)
         }
-        run.sim.runUntil(run.sim.now + 50 + run.rng.int(450))
-        run.checkAlways(step)
+        const settle = run.subject.settleMs ?? 15_000
+        run.assertSettledDelivery(run.sim.now + settle, run.sim.now + settle + 5000)
       }
-      const settle = run.subject.settleMs ?? 15_000
-      run.assertSettledDelivery(run.sim.now + settle, run.sim.now + settle + 5000)
-    }
-  })
+    },
+  )
 
-  test(`${label}: sustained churn — bounded state, capacity kept, recovery afterwards`, () => {
-    const run = new Run(factory(), 404)
-    const spec = {
-      arrivalsPerS: 1.5,
-      startS: 0,
-      endS: 150,
-      session: { dist: 'exponential' as const, meanS: 40 },
-      crashFraction: 0.3,
-      link: (rng: Rng) => (run.subject.link ?? tieredLink)(rng),
-      maxPeers: 120,
-    }
-    // Record each arriving viewer's link: wrap the generator so the checks know capacities.
-    let pending: LinkSpec | null = null
-    installChurn(run.sim, { ...spec, link: (rng) => (pending = spec.link(rng)) }, createRng(404, 5))
-    const addViewer = run.sim.addViewer.bind(run.sim)
-    run.sim.addViewer = (link: LinkSpec) => {
-      const id = addViewer(link)
-      run.noteLink(id, pending ?? link)
-      return id
-    }
-    // Freeze the churn when arrivals stop (departures already drawn would otherwise go on), so
-    // that recovery can be judged on a quiet overlay.
-    const leave = run.sim.leave.bind(run.sim)
-    const crash = run.sim.crash.bind(run.sim)
-    run.sim.leave = (id) => (run.sim.now < 150_000 ? leave(id) : undefined)
-    run.sim.crash = (id) => (run.sim.now < 150_000 ? crash(id) : undefined)
-    run.runChecked(150_000, 500)
-    const settle = run.subject.settleMs ?? 15_000
-    run.assertSettledDelivery(150_000 + settle, 150_000 + settle + 10_000)
-    run.assertUploadWithinBudget()
-  })
+  test(
+    `${label}: sustained churn — bounded state, capacity kept, recovery afterwards`,
+    options('churn'),
+    () => {
+      const run = new Run(factory(), 404)
+      const spec = {
+        arrivalsPerS: 1.5,
+        startS: 0,
+        endS: 150,
+        session: { dist: 'exponential' as const, meanS: 40 },
+        crashFraction: 0.3,
+        link: (rng: Rng) => (run.subject.link ?? tieredLink)(rng),
+        maxPeers: 120,
+      }
+      // Record each arriving viewer's link: wrap the generator so the checks know capacities.
+      let pending: LinkSpec | null = null
+      installChurn(run.sim, { ...spec, link: (rng) => (pending = spec.link(rng)) }, createRng(404, 5))
+      const addViewer = run.sim.addViewer.bind(run.sim)
+      run.sim.addViewer = (link: LinkSpec) => {
+        const id = addViewer(link)
+        run.noteLink(id, pending ?? link)
+        return id
+      }
+      // Freeze the churn when arrivals stop (departures already drawn would otherwise go on), so
+      // that recovery can be judged on a quiet overlay.
+      const leave = run.sim.leave.bind(run.sim)
+      const crash = run.sim.crash.bind(run.sim)
+      run.sim.leave = (id) => (run.sim.now < 150_000 ? leave(id) : undefined)
+      run.sim.crash = (id) => (run.sim.now < 150_000 ? crash(id) : undefined)
+      run.runChecked(150_000, 500)
+      const settle = run.subject.settleMs ?? 15_000
+      run.assertSettledDelivery(150_000 + settle, 150_000 + settle + 10_000)
+      run.assertUploadWithinBudget()
+    },
+  )
 }

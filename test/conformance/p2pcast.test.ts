@@ -1,25 +1,68 @@
 import type { Rng } from '../../src/core/rng.ts'
-import { type P2PCastNode, p2pcast, parseParams, stripeKbps } from '../../src/overlays/p2pcast/index.ts'
+import {
+  type P2PCastNode,
+  type P2PCastPeerNode,
+  p2pcast,
+  parseParams,
+  stripeKbps,
+} from '../../src/overlays/p2pcast/index.ts'
 import type { LinkSpec } from '../../src/sim/node-stats.ts'
 import * as suite from './conformance.ts'
 
 // P2PCast's premise (§1.3): every peer uploads as much as it downloads, f/(f-1) x the stream rate.
 // The suite's default viewer mix includes peers with half the stream rate of upload, which no
-// P2PCast forest can hold, so this subject chooses its links (2.5x the stream rate).
-const params = parseParams({ stripes: 2 })
+// P2PCast forest can hold, so every subject here chooses its links (2.5x the stream rate).
 const link = (_rng: Rng): LinkSpec => ({
   uploadKbps: 2.5 * suite.CONFORMANCE_STREAM.kbps,
   downloadKbps: 20 * suite.CONFORMANCE_STREAM.kbps,
 })
+// One child edge carries one stripe.
+const childRateKbps = (f: number) => (streamKbps: number) => stripeKbps(streamKbps, f)
 
+const params = parseParams({ stripes: 2 })
 suite.runConformance(() => ({
   label: 'p2pcast f=2',
   overlay: p2pcast,
   params,
-  // One child edge carries one stripe.
-  childRateKbps: (streamKbps: number) => stripeKbps(streamKbps, params.stripes),
+  childRateKbps: childRateKbps(params.stripes),
   stateSize: (p: unknown) => (p as P2PCastNode).stateSize,
   // parents (f) + distinct children (<= f) + parents reported dead (<= f)
   maxStateSize: 3 * params.stripes,
   link,
 }))
+
+// Mode 'peer' (no node holds the forest): the cases each join mode passes are guarded; the ones it
+// is known to fail are skipped with the failure as measured (fixed seeds, so each is reproducible by
+// deleting its entry). docs/architecture/p2pcast.md, "Conformance and what still fails", has more.
+const DEAD_REGION =
+  'a dead region whose places no survivor holds is not repaired in time (see docs/architecture/p2pcast.md, "Conformance and what still fails")'
+const PEER_KNOWN_FAILING: Record<'registry' | 'walk', suite.KnownFailing> = {
+  registry: {
+    leaves: 'seed 202: viewers 21 and 39 have no parent path to the source 15 s after the last leave',
+    crashes:
+      'seed 303: 15 s after the last crash most viewers say connected but a tree does not reach the source',
+    loss: 'seed 505: viewers 3 and 17 play 8% and 15% of the chunks due over the judging window',
+    randomized: `seed 11: connected viewers do not reach the source at t = 61,247 ms; ${DEAD_REGION}`,
+    churn: `seed 404: connected viewers do not reach the source at t = 175,000 ms; ${DEAD_REGION}`,
+  },
+  walk: {
+    joins: 'seed 101: viewer 33 plays nothing over the judging window (t = 19-29 s)',
+    randomized: `seed 13: connected viewers do not reach the source at t = 61,017 ms; ${DEAD_REGION}`,
+    churn: `seed 404: connected viewers do not reach the source at t = 175,000 ms; ${DEAD_REGION}`,
+  },
+}
+for (const join of ['registry', 'walk'] as const) {
+  const peerParams = parseParams({ stripes: 2, mode: 'peer', join })
+  suite.runConformance(() => ({
+    label: `p2pcast f=2 peer mode, join ${join}`,
+    overlay: p2pcast,
+    params: peerParams,
+    childRateKbps: childRateKbps(peerParams.stripes),
+    stateSize: (p: unknown) => (p as P2PCastPeerNode).stateSize,
+    // Its own place (f parents, <= f^2 children) plus its parents' places (f x (f + f^2)), the
+    // parents it suspects and the places it asked for.
+    maxStateSize: 32,
+    link,
+    knownFailing: PEER_KNOWN_FAILING[join],
+  }))
+}

@@ -5,8 +5,8 @@ import { SeqBitRing } from '../../stream/seq-bit-ring.ts'
  * Backfill after a repair (ours). Parity covers one cut stripe; when two crashes overlap (both of
  * a viewer's parents, or a crash while the other stripe is still being repaired) a viewer misses
  * chunks on every stripe. Its playout buffer still waits seconds for them, so once a new parent is
- * in place the child asks it for what it holds (§7's "open a connection to the new parent" — the
- * JOIN message, sent to a parent instead of the registry) and the parent resends its recent chunks.
+ * in place the child asks it (§7's "open a connection to the new parent") with a `backfill` message
+ * listing the seqs it lacks, and the parent resends those of its recent chunks.
  *
  * Parent side: the data chunks this node delivered (received or rebuilt) over the last `windowMs`,
  * at most `capacity` of them, oldest first.
@@ -43,6 +43,13 @@ export class RecentChunks {
     return out
   }
 
+  /** The chunks delivered within the window whose seq is in `seqs`, oldest first. */
+  pick(now: number, seqs: readonly number[]): ChunkMessage[] {
+    if (seqs.length === 0) return []
+    const wanted = new Set(seqs)
+    return this.since(now).filter((m) => wanted.has(m.chunk.seq))
+  }
+
   clear(): void {
     this.chunks.fill(undefined)
   }
@@ -72,9 +79,19 @@ export class DeliveredSeqs {
 
   /** Some seq among the last `lookback` (after the first delivered) never arrived. */
   hasHole(lookback: number): boolean {
-    if (this.newest < 0) return false
+    return this.missing(lookback, 1).length > 0
+  }
+
+  /**
+   * The seqs among the last `lookback` (after the first delivered) that never arrived, or that
+   * `alsoWanted` names, ascending; the newest `max` of them.
+   */
+  missing(lookback: number, max: number, alsoWanted: (seq: number) => boolean = () => false): number[] {
+    const out: number[] = []
+    if (this.newest < 0) return out
     const from = Math.max(this.oldest, this.newest - Math.min(lookback, this.span) + 1)
-    for (let s = from; s <= this.newest; s++) if (!this.seen.has(s)) return true
-    return false
+    for (let s = this.newest; s >= from && out.length < max; s--)
+      if (!this.seen.has(s) || alsoWanted(s)) out.push(s)
+    return out.reverse()
   }
 }

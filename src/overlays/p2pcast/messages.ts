@@ -1,5 +1,5 @@
 import { emptyMessageSpec, FRAME_HEADER_BYTES, MessageCodec, type MessageSpec } from '../../core/codec.ts'
-import { RemoteProtocolError } from '../../core/errors.ts'
+import { LocalProtocolError, RemoteProtocolError } from '../../core/errors.ts'
 import { MAX_NODE_ID_BYTES, NODE_ID_WIRE_BYTES, type NodeId } from '../../core/ids.ts'
 import type { Reader, Writer } from '../../core/wire.ts'
 import { type ChunkMessage, chunkMessageSpec } from '../../stream/chunk.ts'
@@ -174,6 +174,40 @@ export interface Relay extends PlacementFields {
   readonly node: NodeId
 }
 
+/**
+ * Registry mode, make-before-break (ours, handover.ts): a child tells the parent a move took from
+ * it "my new feed works, stop feeding me"; a leaving node tells its parents the same. Never needed
+ * by the source, whose grace copies to a replaced root end with the window.
+ */
+export interface HandoverDone {
+  readonly type: 'handover-done'
+}
+
+/** Largest backfill request on the wire (params.backfillChunks is bounded by it too). */
+export const MAX_BACKFILL_SEQS = 256
+
+/**
+ * Registry mode, backfill after a repair (ours, backfill.ts): a child whose new parent arrives while
+ * recent data seqs are missing asks that parent for exactly those (ascending, at most
+ * MAX_BACKFILL_SEQS); the parent resends the ones it still holds, nothing the child already has.
+ */
+export interface Backfill {
+  readonly type: 'backfill'
+  readonly seqs: readonly number[]
+}
+
+/**
+ * Registry mode, verified DELETE (registry-role.ts): the registry asks a node someone reported dead
+ * whether it is alive; the node answers `alive`. Only the source sends `probe`.
+ */
+export interface Probe {
+  readonly type: 'probe'
+}
+
+export interface Alive {
+  readonly type: 'alive'
+}
+
 export type P2PCastControl =
   | Join
   | Delete
@@ -197,6 +231,10 @@ export type P2PCastControl =
   | Walk
   | Ask
   | Known
+  | HandoverDone
+  | Backfill
+  | Probe
+  | Alive
 export type P2PCastMessage = P2PCastControl | ChunkMessage
 
 const HEADER_BYTES = FRAME_HEADER_BYTES
@@ -233,6 +271,50 @@ const placementSize = (m: PlacementFields) =>
   HEADER_BYTES +
   8 +
   (m.parents.length + m.children.reduce((n, l) => n + l.length + 1, 0)) * NODE_ID_WIRE_BYTES
+
+/** Seqs as the first one then the gaps: a run of missing seqs costs a byte each. */
+function writeAscendingSeqs(w: Writer, seqs: readonly number[]): void {
+  if (seqs.length > MAX_BACKFILL_SEQS)
+    throw new LocalProtocolError(`backfill: ${seqs.length} seqs, limit ${MAX_BACKFILL_SEQS}`)
+  w.varint(seqs.length)
+  let prev = -1
+  for (const s of seqs) {
+    if (s <= prev) throw new LocalProtocolError(`backfill: seqs must ascend (${s} after ${prev})`)
+    w.varint(prev < 0 ? s : s - prev)
+    prev = s
+  }
+}
+
+function readAscendingSeqs(r: Reader): number[] {
+  let prev = -1
+  return r.array(MAX_BACKFILL_SEQS, (rr) => {
+    const step = rr.varint()
+    if (prev >= 0 && step === 0) throw new RemoteProtocolError('backfill: repeated seq')
+    const seq = prev < 0 ? step : prev + step
+    if (!Number.isSafeInteger(seq)) throw new RemoteProtocolError('backfill: seq exceeds 2^53')
+    prev = seq
+    return seq
+  })
+}
+
+function varintBytes(v: number): number {
+  let n = 1
+  while (v >= 0x80) {
+    v = Math.floor(v / 0x80)
+    n++
+  }
+  return n
+}
+
+const ascendingSeqsSize = (seqs: readonly number[]) => {
+  let n = varintBytes(seqs.length)
+  let prev = -1
+  for (const s of seqs) {
+    n += varintBytes(prev < 0 ? s : s - prev)
+    prev = s
+  }
+  return n
+}
 
 function readFlags(r: Reader): number {
   const flags = r.u8()
@@ -396,4 +478,15 @@ export const p2pcastCodec = new MessageCodec<P2PCastMessage>('p2pcast', 1, {
     decode: (r) => ({ type: 'known', tx: r.varint(), node: r.nodeId(), ...readPlacement(r) }),
     sizeOf: (m) => placementSize(m) + 5 + NODE_ID_WIRE_BYTES,
   },
+  'handover-done': emptyMessageSpec<HandoverDone>(24, 'handover-done'),
+  backfill: {
+    code: 25,
+    // A varint is at most 8 bytes for seqs below 2^53; the count fits in 2.
+    maxBytes: HEADER_BYTES + 2 + MAX_BACKFILL_SEQS * 8,
+    encode: (w, m) => writeAscendingSeqs(w, m.seqs),
+    decode: (r) => ({ type: 'backfill', seqs: readAscendingSeqs(r) }),
+    sizeOf: (m) => HEADER_BYTES + ascendingSeqsSize(m.seqs),
+  },
+  probe: emptyMessageSpec<Probe>(26, 'probe'),
+  alive: emptyMessageSpec<Alive>(27, 'alive'),
 })

@@ -5,7 +5,7 @@ import type { Chunk, ChunkMessage } from '../../stream/chunk.ts'
 import { ParityEncoder, StripeDecoder, stripeOf } from '../../stream/stripes.ts'
 import { DeliveredSeqs, RecentChunks } from './backfill.ts'
 import { FirstCopy, GraceEdges, UploadCredit } from './handover.ts'
-import type { P2PCastMessage, Update } from './messages.ts'
+import { MAX_BACKFILL_SEQS, type P2PCastMessage, type Update } from './messages.ts'
 import type { P2PCastParams } from './params.ts'
 import { publishStriped } from './publish.ts'
 import { Registry, SPECIAL } from './registry.ts'
@@ -27,6 +27,8 @@ export const METRIC = {
 
 const HEARTBEAT: P2PCastMessage = { type: 'heartbeat' }
 const JOIN: P2PCastMessage = { type: 'join' }
+const ALIVE: P2PCastMessage = { type: 'alive' }
+const HANDOVER_DONE: P2PCastMessage = { type: 'handover-done' }
 
 /**
  * One P2PCast node. A viewer asks the registry (kept by the source) to JOIN, learns its parent and
@@ -142,21 +144,31 @@ export class P2PCastNode implements Protocol<P2PCastMessage> {
         return
       case 'heartbeat':
         this.noteAlive(now, from)
-        // The registry probes a node someone reported dead: answer "alive" (a JOIN). A joiner whose
-        // UPDATE is still queued at the registry answers too: it is in the forest already.
-        if (from === this.ctx.source && !this.registry) this.env.send(from, JOIN)
+        return
+      case 'probe':
+        this.noteAlive(now, from)
+        // The registry verifies a report against us. A joiner whose UPDATE is still queued at the
+        // registry answers too: it is in the forest already.
+        if (from === this.ctx.source && !this.registry) this.env.send(from, ALIVE)
+        return
+      case 'alive':
+        this.registryRole?.onAlive(now, from)
         return
       case 'update':
         if (from === this.ctx.source && !this.registry) this.onUpdate(now, msg)
         return
       case 'join':
-        if (this.registryRole) this.registryRole.onJoin(now, from)
-        else this.backfill(now, from)
+        this.registryRole?.onJoin(now, from)
+        return
+      case 'backfill':
+        if (!this.registry) this.backfill(now, from, msg.seqs)
+        return
+      case 'handover-done':
+        // From a child we lost (its new feed works) or one leaving: stop the make-before-break copies.
+        if (!this.registry) this.formerChildren.release(now, from)
         return
       case 'delete':
-        if (this.registryRole) this.registryRole.onDelete(now, from, msg.node)
-        // From a child we lost: its new feed works, stop the make-before-break copies.
-        else if (msg.node === from) this.formerChildren.release(now, from)
+        this.registryRole?.onDelete(now, from, msg.node)
         return
     }
   }
@@ -175,11 +187,10 @@ export class P2PCastNode implements Protocol<P2PCastMessage> {
   leave(_now: number): void {
     if (this.gone) return
     if (this.member) {
-      const bye: P2PCastMessage = { type: 'delete', node: this.env.self }
-      this.env.send(this.ctx.source, bye)
+      this.env.send(this.ctx.source, { type: 'delete', node: this.env.self })
       // Our parents would otherwise keep make-before-break copies coming to us after their UPDATE.
       for (const p of new Set(this.parents))
-        if (p !== undefined && p !== this.ctx.source) this.env.send(p, bye)
+        if (p !== undefined && p !== this.ctx.source) this.env.send(p, HANDOVER_DONE)
     }
     this.gone = true
     this.member = false
@@ -230,15 +241,17 @@ export class P2PCastNode implements Protocol<P2PCastMessage> {
       this.deliveredSeqs.note(c.seq)
       this.recent.push(now, { type: 'chunk', chunk: c, hops: msg.hops + 1 })
     }
+    // Taken before a backfill request is built, so this chunk counts as passed through us.
+    const firstCopy = this.relayed[t]!.take(msg.chunk.seq)
     if (
       from === this.parents[t] &&
       now <= this.mayAskUntil[t]! &&
       this.deliveredSeqs.hasHole(this.params.backfillChunks)
     ) {
       this.mayAskUntil[t] = Number.NEGATIVE_INFINITY
-      this.env.send(from, JOIN)
+      this.env.send(from, { type: 'backfill', seqs: this.backfillWanted() })
     }
-    if (!this.relayed[t]!.take(msg.chunk.seq)) return
+    if (!firstCopy) return
     const kids = this.children[t]!
     const former = this.formerChildren.size === 0 ? [] : this.formerChildren.inWindow(now, t)
     if (kids.length === 0 && former.length === 0) return
@@ -308,14 +321,14 @@ export class P2PCastNode implements Protocol<P2PCastMessage> {
   }
 
   /**
-   * The new parent's first chunk on stripe t arrived: tell the old one (DELETE naming ourselves, to
-   * a peer rather than the registry) so it stops its grace copies. Its chunks still in flight are
-   * accepted until the window ends. The source is never told: a DELETE to it means we leave.
+   * The new parent's first chunk on stripe t arrived: tell the old one (`handover-done`) so it stops
+   * its grace copies. Its chunks still in flight are accepted until the window ends. The source is
+   * not told (its grace copies to a replaced root simply end with the window).
    */
   private confirmFeed(t: number): void {
     const old = this.awaitingFeed[t]!
     this.awaitingFeed[t] = undefined
-    if (old !== this.ctx.source) this.env.send(old, { type: 'delete', node: this.env.self })
+    if (old !== this.ctx.source) this.env.send(old, HANDOVER_DONE)
   }
 
   /** Make-before-break: the edges this UPDATE ends stay usable for the grace window. */
@@ -334,15 +347,29 @@ export class P2PCastNode implements Protocol<P2PCastMessage> {
     }
   }
 
-  /** A child asks, after a repair left it a hole, for what we delivered lately (once per window). */
-  private backfill(now: number, child: NodeId): void {
+  /**
+   * The seqs to ask a new parent for: those we never delivered, and those we delivered (rebuilt from
+   * parity) without the chunk passing through us on its stripe, when we have children in that tree
+   * (they lack it too). The parent holds at most backfillChunks and may be ahead of us: we look
+   * twice as far back.
+   */
+  private backfillWanted(): number[] {
+    const data = this.f - 1
+    return this.deliveredSeqs.missing(2 * this.params.backfillChunks, MAX_BACKFILL_SEQS, (seq) => {
+      const t = seq % data
+      return this.children[t]!.length > 0 && !this.relayed[t]!.has(seq)
+    })
+  }
+
+  /** A child asks, after a repair left it a hole, for the seqs it lacks that we hold (once per window). */
+  private backfill(now: number, child: NodeId, seqs: readonly number[]): void {
     if (!this.member || !this.childSet.includes(child)) return
     const last = this.backfilledAt.get(child)
     if (last !== undefined && now - last < this.params.backfillMs) return
     if (this.backfilledAt.size >= 4 * this.f) this.backfilledAt.clear()
     this.backfilledAt.set(child, now)
     let sent = 0
-    for (const out of this.recent.since(now)) {
+    for (const out of this.recent.pick(now, seqs)) {
       if (!this.credit.spend()) break
       this.env.send(child, out)
       sent++

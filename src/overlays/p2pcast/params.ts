@@ -60,8 +60,9 @@ const schema = z
     handoverGraceMs: z.number().min(0).max(10_000).default(1000),
     /**
      * Registry mode, backfill after a repair: a child whose new parent arrives while it is missing
-     * chunks (two overlapping crashes cut every stripe) asks that parent, which resends the data
-     * chunks it delivered over the last backfillMs (at most backfillChunks). 0 chunks = off.
+     * chunks (two overlapping crashes cut every stripe) asks that parent for the seqs it lacks
+     * (`backfill`); the parent resends those among the data chunks it delivered over the last
+     * backfillMs (it keeps at most backfillChunks). 0 chunks = off.
      */
     backfillChunks: z.number().int().min(0).max(256).default(10),
     backfillMs: z.number().min(0).max(60_000).default(2000),

@@ -34,9 +34,8 @@ export interface RegistryHooks {
 /**
  * The source's registry role in registry mode: runs JOIN and DELETE on the Registry and sends the
  * UPDATEs through a paced, coalescing outbox (registry-outbox.ts). A DELETE naming someone else
- * is verified first: the registry probes the suspect (a heartbeat from the source, which no peer
- * otherwise gets from it) and removes it only if no answer (a JOIN from a member: "I am alive")
- * comes within deleteProbeMs. A refuted suspicion re-sends both sides their places, which also
+ * is verified first: the registry sends the suspect `probe` and removes it only if no `alive` comes
+ * back within deleteProbeMs. A refuted suspicion re-sends both sides their places, which also
  * repairs the stale view (a lost or late UPDATE) that usually causes it.
  */
 export class RegistryRole {
@@ -76,18 +75,19 @@ export class RegistryRole {
     return this.suspects.size
   }
 
-  onJoin(now: number, from: NodeId): void {
+  /** A suspect answered the probe: alive. Both sides get their places again. A late answer is ignored. */
+  onAlive(now: number, from: NodeId): void {
     const probe = this.suspects.get(from)
-    if (probe) {
-      // The suspect answered the probe: alive. Both sides get their places again.
-      this.suspects.delete(from)
-      this.env.cancelTimer(probe.timer)
-      this.env.metric(REGISTRY_METRIC.falseSuspicions, 1)
-      this.outbox.add(from, true)
-      for (const r of probe.reporters) if (r !== this.env.self) this.outbox.add(r, true)
-      this.drain(now)
-      return
-    }
+    if (!probe) return
+    this.suspects.delete(from)
+    this.env.cancelTimer(probe.timer)
+    this.env.metric(REGISTRY_METRIC.falseSuspicions, 1)
+    this.outbox.add(from, true)
+    for (const r of probe.reporters) if (r !== this.env.self) this.outbox.add(r, true)
+    this.drain(now)
+  }
+
+  onJoin(now: number, from: NodeId): void {
     if (!this.registry.has(from) && !this.outbox.admitsJoins) {
       this.env.metric(REGISTRY_METRIC.joinsDeferred, 1)
       return
@@ -112,7 +112,7 @@ export class RegistryRole {
         probe.reporters.push(reporter)
       return
     }
-    this.env.send(node, { type: 'heartbeat' })
+    this.env.send(node, { type: 'probe' })
     const timer = this.env.setTimer(this.params.deleteProbeMs, TIMER_PROBE, node)
     this.suspects.set(node, { reporters: [reporter], timer })
   }

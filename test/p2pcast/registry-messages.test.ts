@@ -1,0 +1,136 @@
+// Registry mode's own control messages, driven on one viewer node with a recording Env:
+// probe/alive (verified DELETE), handover-done (make-before-break), backfill (after a repair).
+import assert from 'node:assert/strict'
+import { test } from 'node:test'
+import type { NodeId } from '../../src/core/ids.ts'
+import type { Env } from '../../src/core/protocol.ts'
+import { createRng } from '../../src/core/rng.ts'
+import { type P2PCastMessage, p2pcast } from '../../src/overlays/p2pcast/index.ts'
+import type { Chunk } from '../../src/stream/chunk.ts'
+import { buildParity } from '../../src/stream/stripes.ts'
+
+const SOURCE = 0
+const SELF = 1
+
+interface Sent {
+  readonly to: NodeId
+  readonly msg: P2PCastMessage
+}
+
+function viewer(raw: Record<string, unknown> = {}) {
+  const sent: Sent[] = []
+  let timer = 0
+  const env: Env<P2PCastMessage> = {
+    self: SELF,
+    rng: createRng(3),
+    send: (to, msg) => sent.push({ to, msg }),
+    setTimer: () => ++timer,
+    cancelTimer: () => {},
+    deliver: () => {},
+    locate: () => [],
+    distance: () => 0,
+    metric: () => {},
+    disconnect: () => {},
+  }
+  const node = p2pcast.createNode(
+    env,
+    { source: SOURCE, streamKbps: 400, uploadKbps: 1000, role: 'viewer' },
+    p2pcast.parseParams(raw),
+  )
+  node.start(0)
+  sent.length = 0
+  return { node, sent }
+}
+
+const data = (seq: number): Chunk => ({
+  stream: 's',
+  seq,
+  sourceTime: seq * 100,
+  stripe: -1,
+  keyframe: false,
+  size: 100,
+  payload: null,
+  auth: null,
+})
+const chunk = (c: Chunk): P2PCastMessage => ({ type: 'chunk', chunk: c, hops: 1 })
+const place = (version: number, parents: NodeId[], children: NodeId[][]): P2PCastMessage => ({
+  type: 'update',
+  version,
+  member: true,
+  parents,
+  children,
+})
+const to = (sent: Sent[], id: NodeId) => sent.filter((s) => s.to === id).map((s) => s.msg)
+const seqsTo = (sent: Sent[], id: NodeId) =>
+  to(sent, id).flatMap((m) => (m.type === 'chunk' ? [m.chunk.seq] : []))
+
+test('probe from the source is answered alive; a heartbeat is not answered, a probe from a peer neither', () => {
+  const { node, sent } = viewer()
+  node.onMessage(10, SOURCE, { type: 'heartbeat' })
+  node.onMessage(20, 7, { type: 'probe' })
+  assert.deepEqual(sent, [])
+  node.onMessage(30, SOURCE, { type: 'probe' })
+  assert.deepEqual(sent, [{ to: SOURCE, msg: { type: 'alive' } }])
+})
+
+test('handover-done from a moved child ends the grace copies to it; a leaving node sends it to its parents', () => {
+  // Grace copies are paid from the credit: here each regular copy earns a whole one.
+  const { node, sent } = viewer({ extraUploadShare: 1 })
+  // Parents 2 (tree 0) and 3 (tree 1); child 5 in tree 0, fed seqs 0 and 1, then moved away.
+  node.onMessage(0, SOURCE, place(1, [2, 3], [[5], []]))
+  node.onMessage(5, 2, chunk(data(0)))
+  node.onMessage(6, 2, chunk(data(1)))
+  node.onMessage(10, SOURCE, place(2, [2, 3], [[], []]))
+  node.onMessage(20, 2, chunk(data(2)))
+  assert.deepEqual(seqsTo(sent, 5), [0, 1, 2], 'moved child still fed during the grace window')
+  node.onMessage(30, 5, { type: 'handover-done' })
+  node.onMessage(40, 2, chunk(data(3)))
+  assert.deepEqual(seqsTo(sent, 5), [0, 1, 2], 'no copy after handover-done')
+  sent.length = 0
+  node.leave(50)
+  assert.deepEqual(
+    sent.map((s) => [s.to, s.msg.type]),
+    [
+      [SOURCE, 'delete'],
+      [2, 'handover-done'],
+      [3, 'handover-done'],
+    ],
+  )
+})
+
+test('the new parent’s first chunk makes the child send handover-done to the old parent', () => {
+  const { node, sent } = viewer()
+  node.onMessage(0, SOURCE, place(1, [2, 3], [[], []]))
+  node.onMessage(10, SOURCE, place(2, [4, 3], [[], []]))
+  node.onMessage(20, 2, chunk(data(0)))
+  assert.deepEqual(to(sent, 2), [], 'a grace copy from the old parent is no confirmation')
+  node.onMessage(30, 4, chunk(data(1)))
+  assert.deepEqual(to(sent, 2), [{ type: 'handover-done' }])
+})
+
+test('backfill: the parent resends only the asked seqs it holds', () => {
+  // Every relayed copy earns a whole copy of credit, so the credit does not limit this test.
+  const { node, sent } = viewer({ extraUploadShare: 1 })
+  node.onMessage(0, SOURCE, place(1, [2, 3], [[5], []]))
+  for (let seq = 0; seq < 6; seq++) node.onMessage(10 + seq, 2, chunk(data(seq)))
+  sent.length = 0
+  node.onMessage(100, 5, { type: 'backfill', seqs: [1, 4, 40] })
+  assert.deepEqual(seqsTo(sent, 5), [1, 4])
+  sent.length = 0
+  node.onMessage(200, 9, { type: 'backfill', seqs: [2] })
+  assert.deepEqual(sent, [], 'a node that is not our child gets nothing')
+})
+
+test('backfill: after a repair the child asks its new parent for the seqs it lacks and those it never relayed', () => {
+  const { node, sent } = viewer()
+  // Child 5 in tree 0 (the data stripe): what we only rebuilt from parity never reached it.
+  node.onMessage(0, SOURCE, place(1, [2, 3], [[5], []]))
+  for (const seq of [0, 1, 2]) node.onMessage(10 + seq, 2, chunk(data(seq)))
+  node.onMessage(20, 3, chunk(buildParity([data(3)], 2)))
+  // Seqs 4 and 5 are lost on both stripes; tree 0's parent 2 dies, 4 takes its place.
+  node.onMessage(600, SOURCE, place(2, [4, 3], [[5], []]))
+  node.onMessage(700, 4, chunk(data(6)))
+  assert.deepEqual(to(sent, 4), [{ type: 'backfill', seqs: [3, 4, 5] }])
+  node.onMessage(710, 4, chunk(data(8)))
+  assert.equal(to(sent, 4).length, 1, 'asked once per repair')
+})
