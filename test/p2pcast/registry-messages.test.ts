@@ -121,16 +121,16 @@ test('backfill: the parent resends only the asked seqs it holds', () => {
   assert.deepEqual(sent, [], 'a node that is not our child gets nothing')
 })
 
-test('backfill: after a repair the child asks its new parent for the seqs it lacks and those it never relayed', () => {
+test('backfill: after a repair the child asks its new parent for exactly the seqs it lacks', () => {
   const { node, sent } = viewer()
-  // Child 5 in tree 0 (the data stripe): what we only rebuilt from parity never reached it.
   node.onMessage(0, SOURCE, place(1, [2, 3], [[5], []]))
   for (const seq of [0, 1, 2]) node.onMessage(10 + seq, 2, chunk(data(seq)))
   node.onMessage(20, 3, chunk(buildParity([data(3)], 2)))
-  // Seqs 4 and 5 are lost on both stripes; tree 0's parent 2 dies, 4 takes its place.
+  // Seq 3 came only as parity (rebuilt: not asked for); 4 and 5 are lost on both stripes. Tree 0's
+  // parent 2 dies, 4 takes its place.
   node.onMessage(600, SOURCE, place(2, [4, 3], [[5], []]))
   node.onMessage(700, 4, chunk(data(6)))
-  assert.deepEqual(to(sent, 4), [{ type: 'backfill', seqs: [3, 4, 5] }])
+  assert.deepEqual(to(sent, 4), [{ type: 'backfill', seqs: [4, 5] }])
   node.onMessage(710, 4, chunk(data(8)))
   assert.equal(to(sent, 4).length, 1, 'asked once per repair')
 })

@@ -82,16 +82,12 @@ export class DeliveredSeqs {
     return this.missing(lookback, 1).length > 0
   }
 
-  /**
-   * The seqs among the last `lookback` (after the first delivered) that never arrived, or that
-   * `alsoWanted` names, ascending; the newest `max` of them.
-   */
-  missing(lookback: number, max: number, alsoWanted: (seq: number) => boolean = () => false): number[] {
+  /** The seqs among the last `lookback` (after the first delivered) that never arrived, ascending; the newest `max`. */
+  missing(lookback: number, max: number): number[] {
     const out: number[] = []
     if (this.newest < 0) return out
     const from = Math.max(this.oldest, this.newest - Math.min(lookback, this.span) + 1)
-    for (let s = this.newest; s >= from && out.length < max; s--)
-      if (!this.seen.has(s) || alsoWanted(s)) out.push(s)
+    for (let s = this.newest; s >= from && out.length < max; s--) if (!this.seen.has(s)) out.push(s)
     return out.reverse()
   }
 }

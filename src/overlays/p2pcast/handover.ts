@@ -88,12 +88,6 @@ export class FirstCopy {
     this.seen = new SeqBitRing(span)
   }
 
-  /** Whether `seq` was offered already (seqs older than the span count as offered). */
-  has(seq: number): boolean {
-    if (seq > this.newest) return false
-    return seq <= this.newest - this.span || this.seen.has(seq)
-  }
-
   /** True the first time `seq` is offered (and remembers it). */
   take(seq: number): boolean {
     if (seq > this.newest) {

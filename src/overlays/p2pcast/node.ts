@@ -241,17 +241,17 @@ export class P2PCastNode implements Protocol<P2PCastMessage> {
       this.deliveredSeqs.note(c.seq)
       this.recent.push(now, { type: 'chunk', chunk: c, hops: msg.hops + 1 })
     }
-    // Taken before a backfill request is built, so this chunk counts as passed through us.
-    const firstCopy = this.relayed[t]!.take(msg.chunk.seq)
     if (
       from === this.parents[t] &&
       now <= this.mayAskUntil[t]! &&
       this.deliveredSeqs.hasHole(this.params.backfillChunks)
     ) {
       this.mayAskUntil[t] = Number.NEGATIVE_INFINITY
-      this.env.send(from, { type: 'backfill', seqs: this.backfillWanted() })
+      // The parent holds at most backfillChunks and may be ahead of us: list twice as far back.
+      const seqs = this.deliveredSeqs.missing(2 * this.params.backfillChunks, MAX_BACKFILL_SEQS)
+      this.env.send(from, { type: 'backfill', seqs })
     }
-    if (!firstCopy) return
+    if (!this.relayed[t]!.take(msg.chunk.seq)) return
     const kids = this.children[t]!
     const former = this.formerChildren.size === 0 ? [] : this.formerChildren.inWindow(now, t)
     if (kids.length === 0 && former.length === 0) return
@@ -345,20 +345,6 @@ export class P2PCastNode implements Protocol<P2PCastMessage> {
       for (const c of this.children[t]!) if (!kids.includes(c)) this.formerChildren.add(now, c, t)
       for (const c of kids) this.formerChildren.remove(c, t)
     }
-  }
-
-  /**
-   * The seqs to ask a new parent for: those we never delivered, and those we delivered (rebuilt from
-   * parity) without the chunk passing through us on its stripe, when we have children in that tree
-   * (they lack it too). The parent holds at most backfillChunks and may be ahead of us: we look
-   * twice as far back.
-   */
-  private backfillWanted(): number[] {
-    const data = this.f - 1
-    return this.deliveredSeqs.missing(2 * this.params.backfillChunks, MAX_BACKFILL_SEQS, (seq) => {
-      const t = seq % data
-      return this.children[t]!.length > 0 && !this.relayed[t]!.has(seq)
-    })
   }
 
   /** A child asks, after a repair left it a hole, for the seqs it lacks that we hold (once per window). */
