@@ -3,37 +3,19 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import type { NodeId } from '../../src/core/ids.ts'
-import type { Env } from '../../src/core/protocol.ts'
-import { createRng } from '../../src/core/rng.ts'
-import { type P2PCastMessage, p2pcast } from '../../src/overlays/p2pcast/index.ts'
+import { type P2PCastMessage, type P2PCastNode, p2pcast, SPECIAL } from '../../src/overlays/p2pcast/index.ts'
+import { TIMER_PROBE } from '../../src/overlays/p2pcast/registry-role.ts'
 import type { Chunk } from '../../src/stream/chunk.ts'
 import { buildParity } from '../../src/stream/stripes.ts'
+import { recordingEnv, type Sent, type SetTimer } from './recording-env.ts'
 
 const SOURCE = 0
 const SELF = 1
 
-interface Sent {
-  readonly to: NodeId
-  readonly msg: P2PCastMessage
-}
-
 function viewer(raw: Record<string, unknown> = {}) {
   const sent: Sent[] = []
-  let timer = 0
-  const env: Env<P2PCastMessage> = {
-    self: SELF,
-    rng: createRng(3),
-    send: (to, msg) => sent.push({ to, msg }),
-    setTimer: () => ++timer,
-    cancelTimer: () => {},
-    deliver: () => {},
-    locate: () => [],
-    distance: () => 0,
-    metric: () => {},
-    disconnect: () => {},
-  }
   const node = p2pcast.createNode(
-    env,
+    recordingEnv(SELF, sent),
     { source: SOURCE, streamKbps: 400, uploadKbps: 1000, role: 'viewer' },
     p2pcast.parseParams(raw),
   )
@@ -133,4 +115,47 @@ test('backfill: after a repair the child asks its new parent for exactly the seq
   assert.deepEqual(to(sent, 4), [{ type: 'backfill', seqs: [4, 5] }])
   node.onMessage(710, 4, chunk(data(8)))
   assert.equal(to(sent, 4).length, 1, 'asked once per repair')
+})
+
+/** A registry-mode source with `n` viewers joined, recording sends and timers. */
+function sourceWithViewers(n: number) {
+  const sent: Sent[] = []
+  const timers: SetTimer[] = []
+  const node = p2pcast.createNode(
+    recordingEnv(SOURCE, sent, { timers }),
+    { source: SOURCE, streamKbps: 400, uploadKbps: Number.POSITIVE_INFINITY, role: 'source' },
+    p2pcast.parseParams({}),
+  ) as P2PCastNode
+  node.start(0)
+  for (let v = 10; v < 10 + n; v++) node.onMessage(v, v, { type: 'join' })
+  const registry = node.registry!
+  // A member with a (non-special) child in some tree: the child reports it dead.
+  for (let x = 10; x < 10 + n; x++)
+    for (let t = 0; t < 2; t++) {
+      const child = registry.forest.childrenOf(x, t).find((c) => c !== SPECIAL)
+      if (child !== undefined) return { node, registry, sent, timers, suspect: x, reporter: child }
+    }
+  throw new Error('no member with a child')
+}
+
+test('verified DELETE: the registry probes the suspect; alive keeps it, silence removes it, a late alive rejoins it', () => {
+  const a = sourceWithViewers(8)
+  // Views just changed (unsettled): the report is verified with a probe, not acted on at once.
+  a.node.onMessage(100, a.reporter, { type: 'delete', node: a.suspect })
+  assert.deepEqual(
+    a.sent.filter((s) => s.msg.type === 'probe'),
+    [{ to: a.suspect, msg: { type: 'probe' } }],
+  )
+  a.node.onMessage(150, a.suspect, { type: 'alive' })
+  const probe = a.timers.find((t) => t.kind === TIMER_PROBE)!
+  a.node.onTimer(500, probe.kind, probe.arg)
+  assert.equal(a.registry.has(a.suspect), true, 'an alive suspect stays')
+
+  const b = sourceWithViewers(8)
+  b.node.onMessage(100, b.reporter, { type: 'delete', node: b.suspect })
+  const timer = b.timers.find((t) => t.kind === TIMER_PROBE)!
+  b.node.onTimer(500, timer.kind, timer.arg)
+  assert.equal(b.registry.has(b.suspect), false, 'a silent suspect is removed')
+  b.node.onMessage(520, b.suspect, { type: 'alive' })
+  assert.equal(b.registry.has(b.suspect), true, 'a late alive joins it again')
 })

@@ -3,37 +3,14 @@
 import assert from 'node:assert/strict'
 import { generateKeyPairSync } from 'node:crypto'
 import { test } from 'node:test'
-import type { Env } from '../../src/core/protocol.ts'
-import { createRng } from '../../src/core/rng.ts'
-import { type P2PCastMessage, p2pcast } from '../../src/overlays/p2pcast/index.ts'
+import { p2pcast } from '../../src/overlays/p2pcast/index.ts'
 import { createChunkSigner, createChunkVerifier } from '../../src/stream/auth.ts'
 import type { Chunk, ChunkMessage } from '../../src/stream/chunk.ts'
 import { parityStripe, rebuildMissing } from '../../src/stream/stripes.ts'
+import { recordingEnv, type Sent } from './recording-env.ts'
 
 const STREAM = 'stream-under-test'
 const VIEWER = 'viewer-1'
-
-interface Sent {
-  readonly to: string | number
-  readonly msg: P2PCastMessage
-}
-
-function sourceEnv(sent: Sent[], sign: ((c: Chunk) => Chunk) | undefined): Env<P2PCastMessage> {
-  let timer = 0
-  return {
-    self: STREAM,
-    rng: createRng(7),
-    send: (to, msg) => sent.push({ to, msg }),
-    setTimer: () => ++timer,
-    cancelTimer: () => {},
-    deliver: () => {},
-    locate: () => [],
-    distance: () => 0,
-    metric: () => {},
-    disconnect: () => {},
-    ...(sign ? { sign } : {}),
-  }
-}
 
 function dataChunk(seq: number): Chunk {
   const payload = new Uint8Array(188 * 3).map((_, i) => (i * 31 + seq) & 0xff)
@@ -56,7 +33,7 @@ function runSource(
   signer: (c: Chunk) => Chunk,
 ) {
   const sent: Sent[] = []
-  const env = sourceEnv(sent, sign)
+  const env = recordingEnv(STREAM, sent, sign ? { sign } : {})
   const params = p2pcast.parseParams({ mode })
   const node = p2pcast.createNode(
     env,

@@ -75,10 +75,17 @@ export class RegistryRole {
     return this.suspects.size
   }
 
-  /** A suspect answered the probe: alive. Both sides get their places again. A late answer is ignored. */
+  /**
+   * A suspect answered the probe: alive. Both sides get their places again. An answer after the
+   * probe timed out (the node was removed meanwhile) joins it again at once, as its own JOIN would
+   * after the `member = false` reaches it.
+   */
   onAlive(now: number, from: NodeId): void {
     const probe = this.suspects.get(from)
-    if (!probe) return
+    if (!probe) {
+      if (!this.registry.has(from)) this.onJoin(now, from)
+      return
+    }
     this.suspects.delete(from)
     this.env.cancelTimer(probe.timer)
     this.env.metric(REGISTRY_METRIC.falseSuspicions, 1)
