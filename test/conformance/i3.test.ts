@@ -1,6 +1,5 @@
 import type { NodeId } from '../../src/core/ids.ts'
 import {
-  groupId,
   type I3HostNode,
   type I3Id,
   type I3Message,
@@ -24,7 +23,7 @@ function unreachableOverTriggers(sim: Simulation<I3Message, I3Params>): NodeId[]
   const owner = (id: I3Id) => sim.protocol(servers[0]!.ownerOf(id)) as I3ServerNode
   const reached = new Set<NodeId>()
   const seen = new Set<I3Id>()
-  const pending: I3Id[] = [groupId(sim.sourceId)]
+  const pending: I3Id[] = [(sim.protocol(sim.sourceId) as I3HostNode).treeId]
   while (pending.length > 0) {
     const id = pending.pop()!
     if (seen.has(id)) continue

@@ -3,7 +3,6 @@ import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import type { NodeId } from '../../src/core/ids.ts'
 import { modelJoins } from '../../src/experiment/i3/join-model.ts'
-import { groupId } from '../../src/overlays/i3/index.ts'
 import {
   gapsAndRepeats,
   hostOf,
@@ -18,7 +17,7 @@ test('the first receiver joins at idg under the source; the D+1-th goes one leve
   const sim = hostSwarm({ seed: 2, params: { maxTriggersPerId: 4 } })
   const ids = joinReceivers(sim, 5, 1000)
   sim.runUntil(10_000)
-  const idg = groupId(sim.sourceId)
+  const idg = hostOf(sim, sim.sourceId).treeId
   const first = hostOf(sim, ids[0]!)
   assert.deepEqual(first.ancestors, [idg])
   assert.equal(first.stats.level, 1)
@@ -72,7 +71,7 @@ test('100 receivers, D = 4: bounded degree, depth as Fig. 4 gives on exact laten
   // is closer), so trees run deeper than log_D N. Compare with Fig. 4 itself on exact latencies
   // over the same placement and join order: the protocol's measurements and races must not add
   // depth.
-  const owner = serversOf(sim)[0]!.ownerOf(groupId(sim.sourceId))
+  const owner = serversOf(sim)[0]!.ownerOf(hostOf(sim, sim.sourceId).treeId)
   const model = modelJoins({
     underlay,
     sourceHost: sim.hostOf(sim.sourceId),

@@ -1,5 +1,6 @@
 import type { NodeId } from '../../core/ids.ts'
-import { groupId, ringKey } from '../../overlays/i3/ids.ts'
+import type { I3HostNode } from '../../overlays/i3/host/host-node.ts'
+import { ringKey } from '../../overlays/i3/ids.ts'
 import { ChordRing } from '../../overlays/i3/server/chord-ring.ts'
 import { linkStress } from '../../sim/underlay/link-stress.ts'
 import { treeDepths } from '../tree-depth.ts'
@@ -142,7 +143,9 @@ export function measureI3Tree(options: TreeRunOptions): TreeMeasurement {
 function modelTree(swarm: Pick<I3Swarm, 'sim' | 'underlay' | 'servers' | 'receivers' | 'params'>): TreeModel {
   const { sim, underlay } = swarm
   const sourceHost = sim.hostOf(sim.sourceId)
-  const rootServer = new ChordRing(swarm.servers).successor(ringKey(groupId(sim.sourceId)))
+  const rootServer = new ChordRing(swarm.servers).successor(
+    ringKey((sim.protocol(sim.sourceId) as I3HostNode).treeId),
+  )
   const rootHost = sim.hostOf(rootServer)
   const receiverHosts = swarm.receivers.map((id) => sim.hostOf(id))
   const unicast = receiverHosts.map((h) => underlay.latency(sourceHost, h))

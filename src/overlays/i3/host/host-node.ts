@@ -33,7 +33,12 @@ const IGNORE_OUTCOME = (): void => {}
 /** Ids remembered as full after a refused join (bounded; each forgotten after joinableCheckMs). */
 const MAX_KNOWN_FULL = 64
 
-/** The virtual level above the root: its set holds the source, whose member id is idg. */
+/**
+ * The virtual level above the root: its set holds the source, whose member id is idg. Derived from
+ * the well-known `groupId(source)`, so every joiner can find it; idg itself is an id the source
+ * picked on its own nearest server (learned by joiners from the source's query reply), so packets
+ * enter i3 next to the source rather than at a hashed server anywhere in the network.
+ */
 export function virtualRootId(group: I3Id): I3Id {
   return hashId('i3-root', group)
 }
@@ -81,11 +86,10 @@ export interface I3HostStats {
  * recovers losses through anycast. It only ever sends to servers (ServerRouter).
  */
 export class I3HostNode implements Protocol<I3Message> {
-  readonly group: I3Id
   readonly virtualRoot: I3Id
   /** Where host-to-host packets for this host go (trigger privateId -> this host). */
   readonly privateId: I3Id
-  /** The tree id children join at (idg for the source). */
+  /** The tree id children join at (idg, the root, for the source). */
   readonly treeId: I3Id
   private phase: Phase
   private readonly timers: TimerTable<I3Message>
@@ -132,12 +136,13 @@ export class I3HostNode implements Protocol<I3Message> {
     this.timers = new TimerTable(env)
     this.router = new ServerRouter(env, nearest)
     this.triggers = new TriggerClient(env, this.router, this.timers, params.queryWindowMs)
-    this.group = groupId(ctx.source)
-    this.virtualRoot = virtualRootId(this.group)
+    this.virtualRoot = virtualRootId(groupId(ctx.source))
     this.chain = new AncestorChain(params.maxJoinLevels + 1)
     const isSource = ctx.role === 'source'
     this.privateId = idOnServer(nearest, env.rng)
-    this.treeId = isSource ? this.group : idOnServer(nearest, env.rng)
+    // The source's tree id is idg, the root of the tree of triggers: "pick close id" (Fig. 6)
+    // applies to the root as to every receiver (§3.2: each trigger sits on a server close to its host).
+    this.treeId = idOnServer(nearest, env.rng)
     this.phase = isSource ? 'root' : 'walking'
     const tools: HostTools = {
       env,
@@ -238,7 +243,7 @@ export class I3HostNode implements Protocol<I3Message> {
     this.lastChunkAt = now
     this.router.send({
       type: 'chunk',
-      id: this.group,
+      id: this.treeId,
       ttl: MAX_TTL,
       origin: this.env.self,
       chunk,
