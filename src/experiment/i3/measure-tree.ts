@@ -155,7 +155,8 @@ function modelTree(swarm: Pick<I3Swarm, 'sim' | 'underlay' | 'servers' | 'receiv
       sourceHost,
       rootHost: root,
       receiverHosts,
-      maxChildren: swarm.params.maxTriggersPerId,
+      // A receiver's own trigger takes one of its id's slots (see I3Params.maxTriggersPerId).
+      maxChildren: swarm.params.maxTriggersPerId - 1,
     })
     const stats = stretchStats(unicast.map((unicastMs, i) => ({ overlayMs: m.delayMs[i]!, unicastMs })))
     // One copy per tree edge, plus the source's packet to idg's server.

@@ -41,7 +41,7 @@ export interface I3SwarmOptions {
   servers?: number
   /** Transit-stub shape; omitted fields are I3_TRANSIT_STUB (10,000 routers, the paper's latencies). */
   underlay?: Partial<TransitStubOptions>
-  /** Raw i3 parameters, checked by the overlay's parseParams (D = maxTriggersPerId, default 8). */
+  /** Raw i3 parameters, checked by the overlay's parseParams (maxTriggersPerId default 9: tree degree D = 8). */
   params?: Record<string, unknown>
   /** Receivers join one after another, evenly spaced at this rate (default 20/s). */
   joinsPerS?: number

@@ -15,7 +15,8 @@ export interface DepthConfig {
   /** Independent runs per size (seeds derived from --seed). */
   seeds: number
   servers: number
-  maxTriggersPerId: number
+  /** D: children per tree node (Table 2's D); servers then hold D + 1 triggers per id (§3.2). */
+  degree: number
   /** Clients join one every 1/joinsPerS seconds, so each join sees the finished previous ones. */
   joinsPerS: number
   underlay: Partial<TransitStubOptions>
@@ -27,7 +28,7 @@ export const DEPTH_DEFAULTS: DepthConfig = {
   sizes: [8, 16, 32, 48, 64],
   seeds: 10,
   servers: 32,
-  maxTriggersPerId: 4,
+  degree: 4,
   joinsPerS: 0.5,
   underlay: {},
   // No churn: parent-level probing (moves up, stand-ins for departed parents) would add its own
@@ -96,7 +97,7 @@ export function i3DepthPreset(config: DepthConfig = DEPTH_DEFAULTS): Preset {
   const sizesFor = (opts: PresetOptions) => (opts.peers === undefined ? [...config.sizes] : [opts.peers])
   return {
     name: 'i3-depth',
-    description: `i3 Table 2: tree depth and query messages per level, D = ${config.maxTriggersPerId}, ${config.servers} servers, ${config.sizes.join('/')} clients x ${config.seeds} seeds; --peers N runs one size`,
+    description: `i3 Table 2: tree depth and query messages per level, D = ${config.degree}, ${config.servers} servers, ${config.sizes.join('/')} clients x ${config.seeds} seeds; --peers N runs one size`,
 
     plan(): PlannedRun[] {
       return []
@@ -114,7 +115,7 @@ export function i3DepthPreset(config: DepthConfig = DEPTH_DEFAULTS): Preset {
               receivers: n,
               servers: config.servers,
               underlay: config.underlay,
-              params: { maxTriggersPerId: config.maxTriggersPerId, ...config.params },
+              params: { maxTriggersPerId: config.degree + 1, ...config.params },
               joinsPerS: config.joinsPerS,
               ...(config.overlay ? { overlay: config.overlay } : {}),
             }),
@@ -135,7 +136,7 @@ export function i3DepthPreset(config: DepthConfig = DEPTH_DEFAULTS): Preset {
       // Table 2(b) is for the largest group; so is ours.
       const queriesSize = Math.max(...bySize.keys())
       const levels = levelQueries(bySize.get(queriesSize) ?? [])
-      const facts = `D = ${config.maxTriggersPerId}, ${config.servers} servers, transit-stub underlay, one join every ${1 / config.joinsPerS} s, ${config.seeds} runs per size, seed ${opts.seed}`
+      const facts = `D = ${config.degree}, ${config.servers} servers, transit-stub underlay, one join every ${1 / config.joinsPerS} s, ${config.seeds} runs per size, seed ${opts.seed}`
 
       const depthPoints: Point[] = []
       for (const r of depthRows) {
@@ -143,7 +144,7 @@ export function i3DepthPreset(config: DepthConfig = DEPTH_DEFAULTS): Preset {
         if (r.paperDepth !== null) depthPoints.push({ x: r.groupSize, y: r.paperDepth, series: 'paper' })
         depthPoints.push({
           x: r.groupSize,
-          y: Math.log(r.groupSize) / Math.log(config.maxTriggersPerId),
+          y: Math.log(r.groupSize) / Math.log(config.degree),
           series: 'balanced tree (log_D N)',
         })
       }

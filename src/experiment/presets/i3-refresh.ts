@@ -22,7 +22,7 @@ export const I3_REFRESH_DEFAULTS: I3RefreshConfig = {
   // Two lifetimes: every timer has fired (and been suppressed) several times since the last join.
   settleS: 60,
   periods: 3,
-  params: { triggerLifetimeMs: 30_000, refreshLossFactor: 3, maxTriggersPerId: 8 },
+  params: { triggerLifetimeMs: 30_000, refreshLossFactor: 3, maxTriggersPerId: 9 /* D = 8 */ },
 }
 
 /**

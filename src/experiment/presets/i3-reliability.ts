@@ -30,7 +30,7 @@ export const I3_RELIABILITY_DEFAULTS: I3ReliabilityConfig = {
   tailS: 5,
   i3HopMax: PAPER_I3_HOP_MAX,
   lastHopMax: PAPER_LAST_HOP_MAX,
-  params: { repairBackoffMs: 300, repairTimeoutMs: 800, maxTriggersPerId: 8 },
+  params: { repairBackoffMs: 300, repairTimeoutMs: 800, maxTriggersPerId: 9 /* D = 8 */ },
 }
 
 /** Table 1 of the paper, copied exactly: mean (standard deviation) per group size. */

@@ -21,8 +21,8 @@ export interface StretchConfig {
   servers: number
   /** Transit-stub shape (omitted fields: I3_TRANSIT_STUB, 10,000 routers). */
   underlay: Partial<TransitStubOptions>
-  /** D: triggers per id, so children per tree node. */
-  maxTriggersPerId: number
+  /** D: children per tree node (Fig. 11 uses 8); servers then hold D + 1 triggers per id (§3.2). */
+  degree: number
   /**
    * Receivers join one after another at max(minJoinsPerS, N / maxJoinS) per second: slow enough
    * at small N that each join sees the tree the previous ones built (the paper's greedy joins),
@@ -48,7 +48,7 @@ export const STRETCH_DEFAULTS: StretchConfig = {
   sizes: [16, 64, 256, 1024, 4096, 16_384, 65_536],
   servers: 8192,
   underlay: {},
-  maxTriggersPerId: 8,
+  degree: 8,
   minJoinsPerS: 20,
   maxJoinS: 300,
   // Every size is simulated (65,536 alone: ~8 min on 2 quiet cores, docs/BENCHMARKS.md); lower
@@ -243,7 +243,7 @@ export function stretchRunOptions(config: StretchConfig, n: number, seed: number
     receivers: n,
     servers: config.servers,
     underlay: config.underlay,
-    params: { maxTriggersPerId: config.maxTriggersPerId, ...config.params },
+    params: { maxTriggersPerId: config.degree + 1, ...config.params },
     joinsPerS: joinsPerS(config, n),
     chunkRateHz: config.chunkRateHz,
     serverRouting: config.serverRouting,
@@ -260,10 +260,10 @@ export function stretchRunOptions(config: StretchConfig, n: number, seed: number
 export function i3StretchPreset(config: StretchConfig = STRETCH_DEFAULTS): Preset {
   const sizesFor = (opts: PresetOptions) => (opts.peers === undefined ? [...config.sizes] : [opts.peers])
   const setup = (seed: number) =>
-    `${config.servers} servers, D = ${config.maxTriggersPerId}, transit-stub ${config.underlay.transitDomains === undefined ? '10,000 routers' : 'small test shape'}, ${config.serverRouting} server routing, unlimited links, joins at max(${config.minJoinsPerS}/s, N/${config.maxJoinS} s), ${config.chunkRateHz} chunks/s, seed ${seed}`
+    `${config.servers} servers, D = ${config.degree}, transit-stub ${config.underlay.transitDomains === undefined ? '10,000 routers' : 'small test shape'}, ${config.serverRouting} server routing, unlimited links, joins at max(${config.minJoinsPerS}/s, N/${config.maxJoinS} s), ${config.chunkRateHz} chunks/s, seed ${seed}`
   return {
     name: 'i3-stretch',
-    description: `i3 Fig. 11: 90th-pct latency stretch, RMD, RAD and max link stress vs group size (${config.sizes.join(', ')}; ${config.servers} servers, D = ${config.maxTriggersPerId}; Fig. 4 on exact latencies beside each${config.sizes.some((n) => n > config.maxSimulatedPeers) ? `, alone above ${config.maxSimulatedPeers}` : ''}); --peers N runs one size`,
+    description: `i3 Fig. 11: 90th-pct latency stretch, RMD, RAD and max link stress vs group size (${config.sizes.join(', ')}; ${config.servers} servers, D = ${config.degree}; Fig. 4 on exact latencies beside each${config.sizes.some((n) => n > config.maxSimulatedPeers) ? `, alone above ${config.maxSimulatedPeers}` : ''}); --peers N runs one size`,
 
     plan(): PlannedRun[] {
       return []

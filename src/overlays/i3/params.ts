@@ -9,8 +9,13 @@ export { InvalidParamsError } from '../../core/overlay-params.ts'
  */
 const schema = z
   .object({
-    /** D: most triggers a server keeps with one id; a tree node has at most D children (§2.1, §3.2). */
-    maxTriggersPerId: z.number().int().min(2).max(1024).default(8),
+    /**
+     * Most triggers a server keeps with one id (§2.1's limit). A receiver's own trigger (idR -> R)
+     * shares its tree id with its children's, so a receiver has at most maxTriggersPerId - 1
+     * children: the paper's tree degree D, with "joinable iff fewer than D + 1 triggers at idR"
+     * (§3.2). Default 9: D = 8 as in §6. (The source has no own trigger at idg: D + 1 children.)
+     */
+    maxTriggersPerId: z.number().int().min(2).max(1024).default(9),
     /** T: a trigger not refreshed within this time expires (soft state, §4). */
     triggerLifetimeMs: z.number().min(100).max(3_600_000).default(30_000),
     /** Refresh scheme (§4, §6.2): every trigger each period; [T/2, T); or by level with REFRESH_ACK suppression. */

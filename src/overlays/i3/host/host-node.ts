@@ -301,7 +301,8 @@ export class I3HostNode implements Protocol<I3Message> {
       parents: this.parentNode === null || this.phase === 'gone' ? [] : [this.parentNode],
       children: [],
       connected,
-      maxChildren: this.params.maxTriggersPerId,
+      // Children per tree node: the id's trigger slots less the node's own (the source has none at idg).
+      maxChildren: this.params.maxTriggersPerId - (this.isSource ? 0 : 1),
     }
   }
 
