@@ -31,7 +31,7 @@ export interface TreeModel {
   stretch: StretchStats
   stress: StressStats
   depthMax: number
-  /** The same with idg held by the source's own server: no detour to the hashed group id. */
+  /** The same with idg held by the source's own server (what the end host does now; equal to the above unless idg lives elsewhere). */
   rootAtSource: StretchStats
   /** Source -> the server holding idg. */
   rootDetourMs: number
