@@ -145,6 +145,7 @@ export class Simulation<M extends Message, P> implements EnvHost<M> {
   private liveViewersNow = 0
   /** Server node ids (1..serverIds.length) and their underlay hosts. */
   private readonly serverIds: readonly NodeId[]
+  private serverHosts: readonly number[] = []
 
   constructor(private readonly config: SimConfig<M, P>) {
     const rng = createRng(config.seed)
@@ -178,6 +179,7 @@ export class Simulation<M extends Message, P> implements EnvHost<M> {
     } else {
       // Server hosts first (the source sits on one of their LANs), node ids after the source.
       const serverHosts = this.serverIds.map(() => underlay.addHost(this.underlayRng, 'viewer'))
+      this.serverHosts = serverHosts
       const sourcePlace = this.nearRandomServer(serverHosts)
       const started: number[] = [this.addNode('source', config.sourceLink, sourcePlace, false)]
       const serverLink = config.servers?.link ?? { uploadKbps: Infinity, downloadKbps: Infinity }
@@ -208,7 +210,7 @@ export class Simulation<M extends Message, P> implements EnvHost<M> {
   /** A new viewer joins now: the node is created and its protocol started. */
   addViewer(link: LinkSpec): NodeId {
     if (this.serverIds.length === 0) return this.addNode('viewer', link)
-    return this.addNode('viewer', link, this.nearRandomServer(this.serverIds.map((s) => this.hostOf(s))))
+    return this.addNode('viewer', link, this.nearRandomServer(this.serverHosts))
   }
 
   /** Infrastructure server ids (empty unless SimConfig.servers). */
