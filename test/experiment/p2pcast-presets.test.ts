@@ -1,26 +1,13 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { runExperiment } from '../../src/experiment/experiment.ts'
 import { findPreset } from '../../src/experiment/presets/index.ts'
 import { p2pcastChurnPreset } from '../../src/experiment/presets/p2pcast-churn.ts'
 import { p2pcastFairnessPreset } from '../../src/experiment/presets/p2pcast-fairness.ts'
 import { p2pcastScalePreset } from '../../src/experiment/presets/p2pcast-scale.ts'
-import type { Preset } from '../../src/experiment/presets/preset.ts'
+import { runTwice } from './run-twice.ts'
 
 // Tiny versions of the three presets (the report code is the real one); each runs twice and the
-// two results.json and plots must match byte for byte.
-async function twice(preset: Preset, seed: number) {
-  const a = await runExperiment(preset, { seed })
-  const b = await runExperiment(preset, { seed })
-  assert.equal(a.resultsJson, b.resultsJson, `${preset.name}: results.json differs between two runs`)
-  assert.deepEqual(
-    a.figures.map((f) => f.svg),
-    b.figures.map((f) => f.svg),
-    `${preset.name}: plots differ between two runs`,
-  )
-  for (const f of a.figures) assert.match(f.svg, /seed \d+/, `${f.file} says its seed`)
-  return { ...a, parsed: JSON.parse(a.resultsJson) }
-}
+// two results.json and plots must match byte for byte (runTwice).
 
 test('the three p2pcast presets are registered', () => {
   for (const name of ['p2pcast-scale', 'p2pcast-churn', 'p2pcast-fairness']) assert.ok(findPreset(name), name)
@@ -37,8 +24,8 @@ test('p2pcast-scale: tree height grows like log N and stays near 2·log_f N; joi
     simTailS: 15,
     simCrashPctPerMin: 10,
   })
-  const { parsed, figures } = await twice(preset, 4)
-  const forest = parsed.analysis.forestModel as {
+  const { analysis, figures } = await runTwice(preset, 4)
+  const forest = analysis.forestModel as {
     peers: number
     log2N: number
     twoLogFN: number
@@ -61,7 +48,7 @@ test('p2pcast-scale: tree height grows like log N and stays near 2·log_f N; joi
   assert.ok(forest[2]!.heightMax > forest[0]!.heightMax)
   assert.ok(forest[2]!.heightMax < 4 * forest[0]!.heightMax)
   assert.ok(forest[2]!.messagesPerJoin < 2 * forest[0]!.messagesPerJoin, 'messages per join stay flat')
-  const sim = parsed.analysis.simulated as { overlay: string; zeroUploadFraction: number }[]
+  const sim = analysis.simulated as { overlay: string; zeroUploadFraction: number }[]
   assert.deepEqual(sim.map((r) => r.overlay).sort(), ['p2pcast', 'spreadit'])
   assert.equal(sim.find((r) => r.overlay === 'p2pcast')!.zeroUploadFraction, 0)
   assert.ok(sim.find((r) => r.overlay === 'spreadit')!.zeroUploadFraction > 0.3)
@@ -89,7 +76,7 @@ test('p2pcast-scale --peers N beyond the simulated sizes runs the forest model o
 
 test('p2pcast-churn: parity keeps continuity whole where SpreadIt and parity-less P2PCast lose chunks', async () => {
   const preset = p2pcastChurnPreset({ peers: 100, crashRatesPctPerMin: [0, 20], rampS: 15, durationS: 60 })
-  const { parsed, figures } = await twice(preset, 3)
+  const { analysis, figures } = await runTwice(preset, 3)
   type Row = {
     crashRatePctPerMin: number
     overlay: string
@@ -98,7 +85,7 @@ test('p2pcast-churn: parity keeps continuity whole where SpreadIt and parity-les
     crashes: number
     repairs: number
   }
-  const rows = parsed.analysis.comparison as Row[]
+  const rows = analysis.comparison as Row[]
   const at = (rate: number, overlay: string) =>
     rows.find((r) => r.crashRatePctPerMin === rate && r.overlay === overlay)!
   assert.equal(rows.length, 6)
@@ -118,7 +105,7 @@ test('p2pcast-churn: parity keeps continuity whole where SpreadIt and parity-les
 
 test('p2pcast-fairness: every P2PCast viewer uploads what it downloads; most SpreadIt leaves upload nothing', async () => {
   const preset = p2pcastFairnessPreset({ peers: 60, rampS: 15, durationS: 60 })
-  const { parsed } = await twice(preset, 5)
+  const { analysis } = await runTwice(preset, 5)
   type Row = {
     overlay: string
     viewersMeasured: number
@@ -128,7 +115,7 @@ test('p2pcast-fairness: every P2PCast viewer uploads what it downloads; most Spr
     zeroUploadFraction: number
     sourceUploadRatio: number
   }
-  const rows = parsed.analysis.comparison as Row[]
+  const rows = analysis.comparison as Row[]
   const p2p = rows.find((r) => r.overlay === 'p2pcast')!
   const spreadit = rows.find((r) => r.overlay === 'spreadit')!
   assert.equal(p2p.viewersMeasured, 60)
