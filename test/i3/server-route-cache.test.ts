@@ -42,3 +42,15 @@ test('forgetServer drops every prefix a server held', () => {
   assert.equal(cache.size, 40)
   for (let i = 0; i < 60; i++) assert.equal(cache.lookup(id(i)), i % 3 === 1 ? undefined : i % 3)
 })
+
+test('has() answers without counting as a use: an entry only checked still ages out', () => {
+  const cache = new RouteCache(4)
+  cache.remember(id(1), 'a')
+  assert.equal(cache.has(id(1)), true)
+  assert.equal(cache.has(id(2)), false)
+  for (let i = 10; i < 20; i++) {
+    cache.remember(id(i), 's')
+    cache.has(id(1))
+  }
+  assert.equal(cache.has(id(1)), false, 'has() did not keep it young')
+})

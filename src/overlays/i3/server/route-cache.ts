@@ -46,6 +46,12 @@ export class RouteCache {
     return aged
   }
 
+  /** Whether the server holding `id` is known; unlike lookup(), not a use. */
+  has(id: I3Id): boolean {
+    const key = ringKey(id)
+    return this.young.has(key) || this.old.has(key)
+  }
+
   remember(id: I3Id, server: NodeId): void {
     this.put(ringKey(id), server)
   }
