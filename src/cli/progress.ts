@@ -18,7 +18,7 @@ export class RunProgress {
     if (!this.enabled) return
     const prefix = count > 1 ? `run ${index + 1}/${count} ${label}` : label
     if (!this.stream.isTTY) {
-      this.stream.write(`${prefix}: simulating ${totalMs / 1000} s\n`)
+      this.stream.write(`${prefix}: simulating ${Math.ceil(totalMs / 1000)} s\n`)
       return
     }
     this.bar = new cliProgress.SingleBar(

@@ -92,3 +92,20 @@ test('--help explains the commands', () => {
   assert.equal(sub.status, 0)
   assert.match(sub.stdout, /spreadit-policies/)
 })
+
+test('an i3 preset shows each run it simulates on stderr (one line a run off a TTY); results as with --quiet', async () => {
+  const shown = join(dir, 'i3-shown')
+  const run = cli('simulate', 'i3-depth', '--peers', '8', '--out', shown)
+  assert.equal(run.status, 0, run.stderr)
+  const lines = run.stderr.split('\n').filter((l) => l.startsWith('run '))
+  assert.deepEqual(
+    lines.map((l) => l.replace(/: simulating \d+ s$/, '')),
+    Array.from({ length: 10 }, (_, i) => `run ${i + 1}/10 N=8 seed ${i + 1}/10`),
+  )
+  const quiet = join(dir, 'i3-quiet')
+  await simulate('i3-depth', { peers: 8, out: quiet, quiet: true, print: () => {} })
+  assert.equal(
+    readFileSync(join(shown, 'results.json'), 'utf8'),
+    readFileSync(join(quiet, 'results.json'), 'utf8'),
+  )
+})

@@ -54,14 +54,18 @@ export async function simulate(target: string, opts: SimulateOptions = {}): Prom
   print(`${preset.name}: seed ${seed} (replay: ${replay})`)
 
   const progress = new RunProgress(!opts.quiet)
+  // One bar per run, whether the run is planned (scenario presets) or simulated inside the
+  // preset's report() (the i3 presets, through PresetOptions.progress).
+  const hooks = {
+    onRunStart: (i: number, n: number, label: string, totalMs: number) =>
+      progress.startRun(i, n, label, totalMs),
+    onProgress: (simMs: number) => progress.update(simMs),
+    onRunEnd: () => progress.endRun(),
+  }
   const result = await runExperiment(
     preset,
-    { seed, ...(opts.peers === undefined ? {} : { peers: opts.peers }) },
-    {
-      onRunStart: (i, n, label, totalMs) => progress.startRun(i, n, label, totalMs),
-      onProgress: (simMs) => progress.update(simMs),
-      onRunEnd: () => progress.endRun(),
-    },
+    { seed, ...(opts.peers === undefined ? {} : { peers: opts.peers }), progress: hooks },
+    hooks,
   )
 
   mkdirSync(outDir, { recursive: true })

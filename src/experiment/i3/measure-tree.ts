@@ -16,6 +16,7 @@ import {
   stressStats,
   stretchStats,
 } from './metrics.ts'
+import { type I3RunProgress, startRunProgress } from './run-progress.ts'
 import { buildI3Swarm, type I3Swarm, type I3SwarmOptions, runUntilJoined, UNLIMITED_LINK } from './swarm.ts'
 
 export interface TreeRunOptions extends Omit<I3SwarmOptions, 'onTransmit'> {
@@ -23,7 +24,7 @@ export interface TreeRunOptions extends Omit<I3SwarmOptions, 'onTransmit'> {
   settleMs?: number
   /** A join still unfinished this long after the last arrival is given up on (default 120 s). */
   maxJoinExtraMs?: number
-  onProgress?: (nowMs: number) => void
+  onProgress?: I3RunProgress
 }
 
 /** The join model (join-model.ts) over one swarm's placement and join order. */
@@ -88,15 +89,17 @@ export function measureI3Tree(options: TreeRunOptions): TreeMeasurement {
   const trace = new I3WireTrace((id) => typeof id === 'number' && id >= 1 && id <= serverCount)
   const swarm = buildI3Swarm({ ...swarmOptions, onTransmit: trace.onTransmit })
   const { sim, underlay } = swarm
-  const joinOutcome = runUntilJoined(swarm, {
-    maxExtraMs: maxJoinExtraMs,
-    ...(onProgress ? { onProgress } : {}),
-  })
-  sim.runUntil(sim.now + settleMs, onProgress)
-  trace.traceNextChunk(sim.now)
   // The next chunk is cut within one period; then give it ample time to reach every leaf.
   const periodMs = 1000 / swarm.stream.chunkRateHz
-  sim.runUntil(sim.now + periodMs + 10_000, onProgress)
+  const traceMs = periodMs + 10_000
+  const progress = startRunProgress(onProgress, swarm.lastJoinMs + settleMs + traceMs)
+  const joinOutcome = runUntilJoined(swarm, {
+    maxExtraMs: maxJoinExtraMs,
+    ...(progress ? { onProgress: progress } : {}),
+  })
+  sim.runUntil(sim.now + settleMs, progress)
+  trace.traceNextChunk(sim.now)
+  sim.runUntil(sim.now + traceMs, progress)
 
   const sourceHost = sim.hostOf(sim.sourceId)
   const levels = levelsOf(swarm)

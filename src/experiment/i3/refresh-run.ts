@@ -4,6 +4,7 @@ import type { I3ServerNode } from '../../overlays/i3/server/server-node.ts'
 import type { Simulation } from '../../sim/simulation.ts'
 import { type PresetSwarmSetup, presetSwarmOptions } from './preset-swarm.ts'
 import { type RefreshPeriod, type RefreshStats, refreshStats } from './refresh-metrics.ts'
+import { type I3RunProgress, startRunProgress } from './run-progress.ts'
 import { buildI3Swarm, runUntilJoined } from './swarm.ts'
 
 export type RefreshScheme = 'naive' | 'unif' | 'level'
@@ -20,7 +21,7 @@ export interface RefreshRunSpec extends RefreshSetup {
   seed: number
   receivers: number
   scheme: RefreshScheme
-  onProgress?: (nowMs: number) => void
+  onProgress?: I3RunProgress
 }
 
 export interface RefreshPoint {
@@ -59,15 +60,19 @@ export function measureRefresh(spec: RefreshRunSpec): RefreshPoint {
     }),
   )
   const { sim, params } = swarm
-  const joins = runUntilJoined(swarm, spec.onProgress ? { onProgress: spec.onProgress } : {})
-  sim.runUntil(sim.now + spec.settleS * 1000, spec.onProgress)
-  const measuredFromMs = sim.now
   const periodMs = params.triggerLifetimeMs
+  const progress = startRunProgress(
+    spec.onProgress,
+    swarm.lastJoinMs + spec.settleS * 1000 + spec.periods * periodMs,
+  )
+  const joins = runUntilJoined(swarm, progress ? { onProgress: progress } : {})
+  sim.runUntil(sim.now + spec.settleS * 1000, progress)
+  const measuredFromMs = sim.now
   const tree: RefreshPeriod[] = []
   const host: RefreshPeriod[] = []
   for (let p = 0; p < spec.periods; p++) {
     for (const s of swarm.servers) serverOf(sim, s).resetRefreshStats(sim.now)
-    sim.runUntil(sim.now + periodMs, spec.onProgress)
+    sim.runUntil(sim.now + periodMs, progress)
     const treeCounts: number[] = []
     const hostCounts: number[] = []
     for (const s of swarm.servers) {

@@ -9,6 +9,7 @@ import { observeSends } from './observe-sends.ts'
 import { defaultI3Overlay } from './overlay.ts'
 import { type PresetSwarmSetup, presetSwarmOptions } from './preset-swarm.ts'
 import { ReliabilityLog, type ReliabilityMetrics } from './reliability-metrics.ts'
+import { type I3RunProgress, startRunProgress } from './run-progress.ts'
 import { buildI3Swarm, hasJoined, runUntilJoined } from './swarm.ts'
 
 /** §5's two ways to pick the member that answers a repair request. */
@@ -31,7 +32,7 @@ export interface ReliabilityRunSpec extends ReliabilitySetup {
   seed: number
   receivers: number
   scheme: RecoveryScheme
-  onProgress?: (nowMs: number) => void
+  onProgress?: I3RunProgress
 }
 
 export interface ReliabilityPoint extends ReliabilityMetrics {
@@ -140,10 +141,14 @@ export function measureReliability(spec: ReliabilityRunSpec): ReliabilityPoint {
     },
   })
   const { sim } = swarm
-  const joins = runUntilJoined(swarm, spec.onProgress ? { onProgress: spec.onProgress } : {})
+  const progress = startRunProgress(
+    spec.onProgress,
+    swarm.lastJoinMs + (spec.lossWarmupS + spec.windowS + spec.tailS) * 1000,
+  )
+  const joins = runUntilJoined(swarm, progress ? { onProgress: progress } : {})
   lossOn = true
   const lostBefore = sim.allNodeStats().reduce((s, n) => s + n.lostMessages, 0)
-  sim.runUntil(sim.now + spec.lossWarmupS * 1000, spec.onProgress)
+  sim.runUntil(sim.now + spec.lossWarmupS * 1000, progress)
   const fromSeq = lastSourceSeq + 1
   const toSeq = fromSeq + Math.max(1, Math.round(spec.windowS * spec.chunkRateHz)) - 1
   log = new ReliabilityLog({
@@ -154,7 +159,7 @@ export function measureReliability(spec: ReliabilityRunSpec): ReliabilityPoint {
   measured = new Set(swarm.receivers.filter((id) => hasJoined(swarm, id)))
   for (const id of measured) log.addReceiver(id as number)
   const mark = markMetrics(sim.protocolMetrics())
-  sim.runUntil(sim.now + (spec.windowS + spec.tailS) * 1000, spec.onProgress)
+  sim.runUntil(sim.now + (spec.windowS + spec.tailS) * 1000, progress)
   const lostAfter = sim.allNodeStats().reduce((s, n) => s + n.lostMessages, 0)
   return {
     scheme: spec.scheme,

@@ -7,6 +7,7 @@ import type { TransitStubOptions } from '../../sim/underlay/transit-stub-options
 import { measureI3Tree, type TreeMeasurement } from '../i3/measure-tree.ts'
 import { meanSd } from '../i3/metrics.ts'
 import { PAPER_TABLE2 } from '../i3/paper.ts'
+import { SweepProgress } from '../i3/run-progress.ts'
 import type { ExperimentReport, PlannedRun, Preset, PresetOptions } from './preset.ts'
 
 export interface DepthConfig {
@@ -106,19 +107,24 @@ export function i3DepthPreset(config: DepthConfig = DEPTH_DEFAULTS): Preset {
     async report(_runs, opts: PresetOptions): Promise<ExperimentReport> {
       const depthRows: DepthRow[] = []
       const bySize = new Map<number, TreeMeasurement[]>()
-      for (const n of sizesFor(opts)) {
+      const sizes = sizesFor(opts)
+      const sweep = new SweepProgress(opts.progress, sizes.length * config.seeds)
+      for (const n of sizes) {
         const runs: TreeMeasurement[] = []
         for (let i = 0; i < config.seeds; i++)
           runs.push(
-            measureI3Tree({
-              seed: runSeed(opts.seed, n, i),
-              receivers: n,
-              servers: config.servers,
-              underlay: config.underlay,
-              params: { maxTriggersPerId: config.degree + 1, ...config.params },
-              joinsPerS: config.joinsPerS,
-              ...(config.overlay ? { overlay: config.overlay } : {}),
-            }),
+            sweep.run(`N=${n} seed ${i + 1}/${config.seeds}`, (progress) =>
+              measureI3Tree({
+                seed: runSeed(opts.seed, n, i),
+                receivers: n,
+                servers: config.servers,
+                underlay: config.underlay,
+                params: { maxTriggersPerId: config.degree + 1, ...config.params },
+                joinsPerS: config.joinsPerS,
+                ...(config.overlay ? { overlay: config.overlay } : {}),
+                ...progress,
+              }),
+            ),
           )
         bySize.set(n, runs)
         const { mean, sd } = meanSd(runs.map((r) => r.depth.max))

@@ -6,6 +6,7 @@ import {
   type RefreshScheme,
   type RefreshSetup,
 } from '../i3/refresh-run.ts'
+import { SweepProgress } from '../i3/run-progress.ts'
 import { fmt } from './p2pcast-common.ts'
 import type { ExperimentReport, PlannedRun, Preset, PresetOptions } from './preset.ts'
 
@@ -88,9 +89,15 @@ export function i3RefreshPreset(config: I3RefreshConfig = I3_REFRESH_DEFAULTS): 
     async report(_runs, opts: PresetOptions): Promise<ExperimentReport> {
       const points: RefreshPoint[] = []
       const { sizes: _, schemes, ...setup } = config
-      for (const receivers of sizesFor(opts))
+      const runSizes = sizesFor(opts)
+      const sweep = new SweepProgress(opts.progress, runSizes.length * schemes.length)
+      for (const receivers of runSizes)
         for (const scheme of schemes)
-          points.push(measureRefresh({ ...setup, seed: opts.seed, receivers, scheme }))
+          points.push(
+            sweep.run(`N=${receivers} ${SCHEME_NAMES[scheme]}`, (progress) =>
+              measureRefresh({ ...setup, seed: opts.seed, receivers, scheme, ...progress }),
+            ),
+          )
       const rows = points.map(row)
       const first = points[0]
       const T = first?.triggerLifetimeMs ?? 0

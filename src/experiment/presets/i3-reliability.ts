@@ -7,6 +7,7 @@ import {
   type ReliabilityPoint,
   type ReliabilitySetup,
 } from '../i3/reliability-run.ts'
+import { SweepProgress } from '../i3/run-progress.ts'
 import { fmt } from './p2pcast-common.ts'
 import type { ExperimentReport, Figure, PlannedRun, Preset, PresetOptions } from './preset.ts'
 
@@ -127,11 +128,21 @@ export function i3ReliabilityPreset(config: I3ReliabilityConfig = I3_RELIABILITY
     async report(_runs, opts: PresetOptions): Promise<ExperimentReport> {
       const rows: Row[] = []
       const { sizes: _, schemes, cdfSize: __, ...setup } = config
-      for (const receivers of sizesFor(opts))
+      const runSizes = sizesFor(opts)
+      const sweep = new SweepProgress(opts.progress, runSizes.length * schemes.length)
+      for (const receivers of runSizes)
         for (const scheme of schemes)
           rows.push({
             size: receivers,
-            ...measureReliability({ ...setup, seed: opts.seed, receivers, scheme }),
+            ...sweep.run(`N=${receivers} ${SCHEME_NAMES[scheme]}`, (progress) =>
+              measureReliability({
+                ...setup,
+                seed: opts.seed,
+                receivers,
+                scheme,
+                ...progress,
+              }),
+            ),
           })
       const facts = `loss U[0, ${config.i3HopMax * 100}%) per i3 hop, U[0, ${config.lastHopMax * 100}%) last hop, ${config.chunkRateHz} packets/s, ${config.windowS} s window, ${config.servers} servers, transit-stub underlay, seed ${opts.seed}`
       const figures = await plots(rows, config, facts)

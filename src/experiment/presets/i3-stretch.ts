@@ -13,6 +13,7 @@ import {
 } from '../i3/measure-tree.ts'
 import type { ServerRouting } from '../i3/overlay.ts'
 import { PAPER_FIG11 } from '../i3/paper.ts'
+import { SweepProgress } from '../i3/run-progress.ts'
 import type { ExperimentReport, PlannedRun, Preset, PresetOptions } from './preset.ts'
 
 export interface StretchConfig {
@@ -275,13 +276,16 @@ export function i3StretchPreset(config: StretchConfig = STRETCH_DEFAULTS): Prese
 
     async report(_runs, opts: PresetOptions): Promise<ExperimentReport> {
       const rows: StretchRow[] = []
-      for (const n of sizesFor(opts)) {
+      const sizes = sizesFor(opts)
+      const simulates = (n: number) => opts.peers !== undefined || n <= config.maxSimulatedPeers
+      const sweep = new SweepProgress(opts.progress, sizes.filter(simulates).length)
+      for (const n of sizes) {
         const run = stretchRunOptions(config, n, opts.seed)
-        if (opts.peers === undefined && n > config.maxSimulatedPeers) {
+        if (!simulates(n)) {
           rows.push({ groupSize: n, simulated: null, model: modelPoint(modelI3Placement(run)) })
           continue
         }
-        const m = measureI3Tree(run)
+        const m = sweep.run(`N=${n}`, (progress) => measureI3Tree({ ...run, ...progress }))
         rows.push({ groupSize: n, simulated: simulatedPoint(run.joinsPerS!, m), model: modelPoint(m.model) })
       }
       const comparison = compareWithPaper(rows)

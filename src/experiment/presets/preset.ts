@@ -5,6 +5,21 @@ export interface PresetOptions {
   seed: number
   /** --peers: restrict or resize the experiment to this many viewers (meaning is per preset). */
   peers?: number
+  /**
+   * Progress of the simulations a preset runs itself inside report() (the i3 presets: their
+   * swarms are not Scenarios). Display only: it never changes what is simulated or written.
+   */
+  progress?: PresetProgress
+}
+
+/**
+ * The calls runExperiment's hooks get for planned runs (experiment.ts), for runs inside report():
+ * per run a start with its planned simulated length, simulated time rising to that length, an end.
+ */
+export interface PresetProgress {
+  onRunStart?: (index: number, count: number, label: string, totalMs: number) => void
+  onProgress?: (simMs: number, totalMs: number) => void
+  onRunEnd?: (index: number, count: number, label: string) => void
 }
 
 export interface PlannedRun {
