@@ -66,6 +66,11 @@ export class Forest {
     return this.nodes.size
   }
 
+  /** A peer's working view (see `partial`): it holds only the placements it fetched. */
+  get isPartial(): boolean {
+    return this.load !== null
+  }
+
   /** Peers, the special node included, the source excluded (insertion order). */
   peers(): NodeId[] {
     const out: NodeId[] = []

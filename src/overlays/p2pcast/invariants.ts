@@ -1,4 +1,5 @@
 import type { NodeId } from '../../core/ids.ts'
+import { inBootstrapRegime } from './bootstrap.ts'
 
 /** What the checker reads: the whole forest (the model, or a snapshot assembled from live nodes). */
 export interface ForestView {
@@ -20,12 +21,17 @@ export interface ForestView {
  *  - a complete node's f children are all in one tree (internal in exactly one tree)
  *  - an incomplete node's children are all leaves ("incomplete nodes only at the next-to-last level")
  *  - no peer receives two stripes from the same parent (the special node and the source excepted)
+ * With f > 2 and 2 <= N < f peers no forest satisfies them all; there (the bootstrap regime,
+ * bootstrap.ts) the child counts and the incomplete-node rule give way to the exact bootstrap shape,
+ * checked by `checkBootstrapShape`; every other rule still holds.
  */
 export function checkForest(v: ForestView): string[] {
   const out: string[] = []
   const f = v.f
   const peers = v.peers()
   const live = new Set(peers)
+  const bootstrap = inBootstrapRegime(f, live.has(v.special) ? peers.length - 1 : peers.length)
+  if (bootstrap) out.push(...checkBootstrapShape(v))
   for (let t = 0; t < f; t++) {
     const roots = v.childrenOf(v.source, t)
     if (roots.length !== 1) out.push(`tree ${t}: the source has ${roots.length} roots`)
@@ -39,7 +45,7 @@ export function checkForest(v: ForestView): string[] {
       if (p === undefined) out.push(`${x}: no parent in tree ${t}`)
       else if (p !== v.source && !live.has(p)) out.push(`${x}: parent ${p} in tree ${t} is not in the forest`)
       else if (!v.childrenOf(p, t).includes(x)) out.push(`${x}: parent ${p} in tree ${t} does not list it`)
-      else if (p !== v.source && x !== v.special) {
+      else if (p !== v.source && p !== v.special && x !== v.special) {
         if (parents.has(p)) out.push(`${x}: receives two stripes from ${p}`)
         parents.add(p)
       }
@@ -51,6 +57,7 @@ export function checkForest(v: ForestView): string[] {
         else if (v.parentOf(c, t) !== x) out.push(`${x}: child ${c} in tree ${t} names another parent`)
       }
     }
+    if (bootstrap) continue
     if (x === v.special) {
       if (count !== 0) out.push(`special node ${x} has ${count} children`)
       continue
@@ -67,6 +74,35 @@ export function checkForest(v: ForestView): string[] {
     }
   }
   out.push(...checkTreesAcyclic(v))
+  return out
+}
+
+/**
+ * The bootstrap shape (2 <= N < f, bootstrap.ts): each peer roots exactly one tree, with every
+ * other peer and the special node as its children; the special node roots the other f - N trees,
+ * every peer its child there; everyone below a root is a leaf.
+ */
+function checkBootstrapShape(v: ForestView): string[] {
+  const out: string[] = []
+  const peers = v.peers().filter((id) => id !== v.special)
+  const rooted = new Set<NodeId>()
+  for (let t = 0; t < v.f; t++) {
+    const root = v.childrenOf(v.source, t)[0]
+    if (root === undefined) continue
+    if (root !== v.special) {
+      if (rooted.has(root)) out.push(`bootstrap: ${root} roots two trees (${t})`)
+      rooted.add(root)
+    }
+    const expected = new Set(root === v.special ? peers : [...peers.filter((id) => id !== root), v.special])
+    const kids = v.childrenOf(root, t)
+    if (kids.length !== expected.size || kids.some((c) => !expected.has(c)))
+      out.push(
+        `bootstrap: root ${root} of tree ${t} has children [${kids.join(',')}], expected every other node`,
+      )
+    for (const c of kids)
+      if (v.childrenOf(c, t).length > 0) out.push(`bootstrap: ${c} is internal in tree ${t}`)
+  }
+  for (const id of peers) if (!rooted.has(id)) out.push(`bootstrap: ${id} roots no tree`)
   return out
 }
 

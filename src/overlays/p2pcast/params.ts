@@ -8,17 +8,11 @@ import { MAX_STRIPES, MIN_STRIPES } from '../../stream/stripes.ts'
 const schema = z
   .object({
     /**
-     * f: stripes (f-1 data + 1 XOR parity) and the arity of every tree. The stripe layer takes
-     * 2..16; the forest transitions are written for f = 2 as the paper details them (see
-     * docs/architecture/p2pcast.md for why larger f is not enabled yet).
+     * f: stripes (f-1 data + 1 XOR parity) and the arity of every tree, 2..16. f = 2 runs exactly
+     * as the paper details it; f > 2 is our generalization, with a bootstrap shape while the forest
+     * has fewer than f peers (docs/architecture/p2pcast.md, bootstrap.ts).
      */
-    stripes: z
-      .number()
-      .int()
-      .min(MIN_STRIPES)
-      .max(MAX_STRIPES)
-      .default(2)
-      .refine((f) => f === 2, { message: 'only f = 2 is implemented by the forest so far' }),
+    stripes: z.number().int().min(MIN_STRIPES).max(MAX_STRIPES).default(2),
     /**
      * 'registry': the registry kept by the source holds the forest and runs every operation.
      * 'peer': no node holds the forest; joiners and children of dead nodes run the operations as
@@ -90,6 +84,11 @@ const schema = z
   .refine((p) => p.join === 'registry' || p.mode === 'peer', {
     message: "join 'walk' needs mode 'peer' (in mode 'registry' the registry holds the forest)",
     path: ['join'],
+  })
+  .refine((p) => p.mode === 'registry' || p.stripes === 2, {
+    message:
+      "mode 'peer' runs only f = 2: with f > 2 a small forest is rebuilt whole, which needs the whole forest (use mode 'registry', or stripes 2)",
+    path: ['mode'],
   })
 
 export type P2PCastParams = z.infer<typeof schema>

@@ -1,6 +1,7 @@
 import { LocalProtocolError } from '../../core/errors.ts'
 import type { NodeId } from '../../core/ids.ts'
 import type { Rng } from '../../core/rng.ts'
+import { peerCount, rebuildLargeForest, rebuildSmallForest, rebuiltWhole } from './bootstrap.ts'
 import type { Forest } from './forest.ts'
 
 /**
@@ -62,6 +63,8 @@ export interface OpCost {
   rpcs: number
   /** Repairs the paper does not describe that we had to use (see docs: repair fallbacks). */
   fallbacks: number
+  /** f > 2: operations done by rebuilding the whole forest after every local try dead-ended. */
+  rebuilds: number
 }
 
 const MAX_ATTEMPTS = 16
@@ -75,7 +78,22 @@ function pick<T>(rng: Rng, items: readonly T[]): T {
 
 /** Insert `n` into the forest, starting from the random contact the registry returned. */
 export function join(forest: Forest, n: NodeId, contact: NodeId, rng: Rng): OpCost {
-  return withRetries(forest, `join of ${n}`, (cost) => joinOnce(forest, n, contact, rng, cost))
+  if (forest.f > 2 && rebuiltWhole(forest.f, peerCount(forest) + 1) && peerCount(forest) >= 1) {
+    // Forests of 2..f peers (f > 2) are built whole (bootstrap.ts): the contact is not needed.
+    return withRetries(forest, `join of ${n}`, (cost) => {
+      forest.addNode(n)
+      cost.rpcs += rebuildSmallForest(forest)
+    })
+  }
+  return withRetries(
+    forest,
+    `join of ${n}`,
+    (cost) => joinOnce(forest, n, contact, rng, cost),
+    () => {
+      forest.addNode(n)
+      rebuildLargeForest(forest)
+    },
+  )
 }
 
 /** Operations retried with fresh random draws before giving up (ours; see docs). */
@@ -83,11 +101,13 @@ const MAX_OPERATION_TRIES = 16
 
 /**
  * Run one operation atomically: a random choice that dead-ends (no legal adopter, no legal spot)
- * is undone and the operation is tried again with new draws; the tries count as fallbacks.
+ * is undone and the operation is tried again with new draws; the tries count as fallbacks. With
+ * f > 2, when every try dead-ends, `rebuild` does the operation by building the whole forest anew
+ * (bootstrap.ts, ours); counted in `rebuilds`. With f = 2 the tries have never all failed.
  */
-function withRetries(forest: Forest, what: string, op: (cost: OpCost) => void): OpCost {
+function withRetries(forest: Forest, what: string, op: (cost: OpCost) => void, rebuild?: () => void): OpCost {
   let last: unknown
-  const cost: OpCost = { walkHops: 0, rpcs: 0, fallbacks: 0 }
+  const cost: OpCost = { walkHops: 0, rpcs: 0, fallbacks: 0, rebuilds: 0 }
   for (let i = 0; i < MAX_OPERATION_TRIES; i++) {
     forest.begin()
     try {
@@ -104,6 +124,19 @@ function withRetries(forest: Forest, what: string, op: (cost: OpCost) => void): 
       cost.fallbacks++
       last = err
     }
+  }
+  if (rebuild && forest.f > 2 && !forest.isPartial) {
+    forest.begin()
+    try {
+      rebuild()
+    } catch (err) {
+      forest.rollback()
+      throw err
+    }
+    forest.commit()
+    cost.rebuilds++
+    cost.rpcs += forest.size
+    return cost
   }
   throw new LocalProtocolError(
     `p2pcast: ${what} failed ${MAX_OPERATION_TRIES} times: ${(last as Error).message}`,
@@ -212,6 +245,12 @@ function placeInOtherTree(forest: Forest, n: NodeId, t: number, rng: Rng, cost: 
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
     const end = walkDown(forest, forest.rootOf(t), t, rng, cost)
     if (placeAtWalkEnd(forest, n, end, t, cost)) return
+    const sibling = leafSibling(forest, n, end, t, rng)
+    if (sibling !== undefined) {
+      takeLeafPlace(forest, n, sibling, t)
+      cost.rpcs++
+      return
+    }
   }
   throw new DeadEnd(`p2pcast: no place for ${n} in tree ${t}`)
 }
@@ -222,6 +261,11 @@ function placeByLeaf(forest: Forest, n: NodeId, t: number, from: NodeId, rng: Rn
     const end = walkDown(forest, attempt === 0 ? from : forest.rootOf(t), t, rng, cost)
     if (forest.isLeaf(end, t) && leafPlaceAllowed(forest, n, end, t)) {
       takeLeafPlace(forest, n, end, t)
+      return
+    }
+    const sibling = forest.f > 2 ? leafSibling(forest, n, end, t, rng) : undefined
+    if (sibling !== undefined) {
+      takeLeafPlace(forest, n, sibling, t)
       return
     }
   }
@@ -239,6 +283,21 @@ export function walkDown(forest: Forest, from: NodeId, t: number, rng: Rng, cost
     cost.walkHops++
   }
   return at
+}
+
+/**
+ * f > 2 only (ours): the walk ended at a spot N cannot use (an incomplete node with no child in a
+ * tree where N has children, or a leaf N may not sit above): a leaf beside it under the same
+ * complete parent will do. With many trees most walks end at an incomplete node, and a retry
+ * from the root ends at one again; the siblings are what makes joins at f = 8..16 succeed.
+ */
+function leafSibling(forest: Forest, n: NodeId, end: NodeId, t: number, rng: Rng): NodeId | undefined {
+  const parent = forest.parentOf(end, t)
+  if (parent === undefined || parent === forest.source) return undefined
+  const leaves = forest
+    .childrenOf(parent, t)
+    .filter((c) => c !== end && c !== n && forest.isLeaf(c, t) && leafPlaceAllowed(forest, n, c, t))
+  return leaves.length === 0 ? undefined : pick(rng, leaves)
 }
 
 /** Finish a walk: Fig. 4b (leaf) or Fig. 4a (incomplete node). False if the spot breaks a rule. */
@@ -300,7 +359,18 @@ export function remove(forest: Forest, x: NodeId, rng: Rng): OpCost {
   if (x === forest.source || x === forest.special) {
     throw new LocalProtocolError('p2pcast: the source and the special node are never deleted')
   }
-  return withRetries(forest, `deletion of ${x}`, (cost) => removeOnce(forest, x, rng, cost))
+  if (forest.f > 2 && rebuiltWhole(forest.f, peerCount(forest) - 1)) {
+    // Back to 1..f peers (f > 2): the forest is rebuilt whole (bootstrap.ts).
+    return withRetries(forest, `deletion of ${x}`, (cost) => {
+      cost.rpcs += rebuildSmallForest(forest, x)
+    })
+  }
+  return withRetries(
+    forest,
+    `deletion of ${x}`,
+    (cost) => removeOnce(forest, x, rng, cost),
+    () => rebuildLargeForest(forest, x),
+  )
 }
 
 function removeOnce(forest: Forest, x: NodeId, rng: Rng, cost: OpCost): void {
