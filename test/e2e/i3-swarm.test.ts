@@ -5,33 +5,29 @@
 // children's trigger chains stay alive because the children refresh them (soft state, §4), so
 // the survivors play on, while the crashed viewers' own triggers expire after T.
 import assert from 'node:assert/strict'
-import { after, before, describe, test } from 'node:test'
-import type { ViewerStats } from '../../src/app/viewer.ts'
+import { describe, test } from 'node:test'
 import type { I3ServerNode } from '../../src/overlays/i3/index.ts'
-import {
-  decodeLiveMany,
-  ffmpegMissing,
-  type LiveDecodeResult,
-  type LiveEncoder,
-  startLiveEncoder,
-} from './ffmpeg-live.ts'
+import { decodeLiveMany, ffmpegMissing } from './ffmpeg-live.ts'
 import { type I3Peer, I3Testbed } from './i3-testbed.ts'
+import {
+  assertCleanDecodes,
+  CHUNK_RATE_HZ,
+  continuityWindow,
+  FPS,
+  liveSwarmHooks,
+  orphansOf,
+  stats,
+} from './live-suite.ts'
 import { runFor, waitUntil } from './wait.ts'
 
 const SERVERS = 3
 const VIEWERS = 10
 const STREAM_KBPS = 400
-const CHUNK_RATE_HZ = 4
-const FPS = 25
 /** D = 4 (as in the paper's Millennium runs): 10 viewers make a tree of more than one level. */
 const D = 4
 /** T short enough that a crashed viewer's triggers expire within the test. */
 const TRIGGER_LIFETIME_MS = 5000
 const VICTIMS = 2
-
-function stats(peer: I3Peer): ViewerStats {
-  return peer.viewer!.stats()
-}
 
 function report(bed: I3Testbed, peers: readonly I3Peer[], crashed: ReadonlySet<string> = new Set()): string {
   const name = (id: string) =>
@@ -63,21 +59,6 @@ function report(bed: I3Testbed, peers: readonly I3Peer[], crashed: ReadonlySet<s
     .join('\n')}`
 }
 
-/** Every decoder ran to its end, complained about nothing, and saw at least `minFrames` frames. */
-function assertCleanDecodes(
-  results: readonly LiveDecodeResult[],
-  peers: readonly I3Peer[],
-  minFrames: number,
-  explain: (peer: I3Peer) => string,
-): void {
-  results.forEach((r, i) => {
-    const peer = peers[i]!
-    assert.equal(r.timedOut, false, `viewer ${peer.index}: ffmpeg had to be killed (stream stalled)`)
-    assert.deepEqual(r.complaints, [], `viewer ${peer.index}:\n${r.complaints.slice(0, 10).join('\n')}`)
-    assert.ok(r.videoFrames >= minFrames, `${r.videoFrames} frames; ${explain(peer)}`)
-  })
-}
-
 /** Joins this viewer completed (the i3 host records one i3.joinMs per join). */
 function joinsOf(peer: I3Peer): number {
   return peer.viewer!.netHost.stats.metrics['i3.joinMs']?.count ?? 0
@@ -100,38 +81,25 @@ describe('i3 over loopback: 3 rendezvous servers, ffmpeg source, 10 viewers, D =
   skip: ffmpegMissing,
   timeout: 120_000,
 }, () => {
-  let encoder: LiveEncoder | undefined
   let bed: I3Testbed | undefined
 
-  before(
-    async () => {
-      encoder = await startLiveEncoder({ kbps: STREAM_KBPS })
-      bed = await I3Testbed.start({
+  liveSwarmHooks({
+    kbps: STREAM_KBPS,
+    start: async (stream) =>
+      (bed = await I3Testbed.start({
+        ...stream,
         servers: SERVERS,
         viewers: VIEWERS,
         seed: 5_2026,
-        input: encoder.url,
-        streamKbps: STREAM_KBPS,
-        chunkRateHz: CHUNK_RATE_HZ,
         params: { maxTriggersPerId: D, triggerLifetimeMs: TRIGGER_LIFETIME_MS },
         // 2 s of playout slack: 14 nodes share this process's event loop (see live-swarm.test.ts).
         startupChunks: 8,
         // Each join dials and pings all 3 servers: fewer at once on this shared 2-core machine.
         joinConcurrency: 2,
-      })
-      await waitUntil(
-        'every viewer to be in the tree and playing',
-        () => bed!.alive().every((p) => stats(p).connected && stats(p).startupDelayMs !== null),
-        40_000,
-        () => report(bed!, bed!.alive()),
-      )
-    },
-    { timeout: 70_000 },
-  )
-
-  after(async () => {
-    await bed?.stop()
-    await encoder?.stop()
+      })),
+    ready: 'every viewer to be in the tree and playing',
+    explain: (b) => report(b, b.alive()),
+    timeoutMs: 70_000,
   })
 
   test('the URI names the servers, not the source; end hosts talk only to servers, the nearest first', () => {
@@ -191,7 +159,7 @@ describe('i3 over loopback: 3 rendezvous servers, ffmpeg source, 10 viewers, D =
     assert.equal(victims.length, VICTIMS, `not enough interior viewers:\n${report(bed!, peers)}`)
     const victimIds = new Set(victims.map((v) => v.peerId))
     const survivors = peers.filter((p) => !victimIds.has(p.peerId))
-    const orphans = survivors.filter((p) => stats(p).parents.some((id) => victimIds.has(id)))
+    const orphans = orphansOf(survivors, victimIds)
     assert.ok(orphans.length >= VICTIMS, `only ${orphans.length} survivors had a crashed parent`)
     assert.ok(triggersTargeting(bed!, victimIds) > 0, 'the victims hold triggers before the crash')
 
@@ -219,22 +187,8 @@ describe('i3 over loopback: 3 rendezvous servers, ffmpeg source, 10 viewers, D =
     await runFor(6000)
     const end = survivors.map((p) => stats(p))
 
-    const window = (from: readonly ViewerStats[]) => {
-      let due = 0
-      let played = 0
-      const per: string[] = []
-      survivors.forEach((p, i) => {
-        const d = end[i]!.chunksDue - from[i]!.chunksDue
-        const pl = end[i]!.chunksPlayed - from[i]!.chunksPlayed
-        const late = end[i]!.chunksLate - from[i]!.chunksLate
-        due += d
-        played += pl
-        per.push(`${p.index}:${pl}/${d}${late > 0 ? ` (${late} late)` : ''}`)
-      })
-      return { due, continuity: played / due, per: per.join(' ') }
-    }
-    const after = window(recovered)
-    const through = window(atCrash)
+    const after = continuityWindow(survivors, recovered, end)
+    const through = continuityWindow(survivors, atCrash, end)
     t.diagnostic(`continuity through the crash ${through.continuity.toFixed(4)} (${through.per})`)
     t.diagnostic(
       `continuity after the crashed triggers expired ${after.continuity.toFixed(4)} (${after.per})`,

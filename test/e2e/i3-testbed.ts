@@ -12,6 +12,7 @@ import { Viewer } from '../../src/app/viewer.ts'
 import { createRng } from '../../src/core/rng.ts'
 import type { LinkProfile } from '../../src/net/index.ts'
 import { freePort } from './ffmpeg-live.ts'
+import { type BedPeer, LoopbackBed } from './loopback-bed.ts'
 
 export interface I3TestbedOptions {
   readonly servers: number
@@ -37,41 +38,22 @@ interface Node {
   readonly home: number
 }
 
-export interface I3Peer extends Node {
-  readonly index: number
-  viewer: Viewer | undefined
-  alive: boolean
-}
+export interface I3Peer extends Node, BedPeer {}
 
 /** One-way delay between a node and its LAN's server. */
 const LAN_DELAY_MS = 1
 
-export class I3Testbed {
+export class I3Testbed extends LoopbackBed<I3Peer> {
   readonly servers: RendezvousServer[] = []
-  source: Broadcaster | undefined
-  readonly peers: I3Peer[] = []
   private readonly nodes = new Map<string, Node & { isServer: boolean }>()
 
-  private constructor(readonly opts: I3TestbedOptions) {}
+  private constructor(readonly opts: I3TestbedOptions) {
+    super()
+  }
 
+  /** Starts the servers, the source, then the viewers; on any failure stops what started and rethrows. */
   static async start(opts: I3TestbedOptions): Promise<I3Testbed> {
-    const bed = new I3Testbed(opts)
-    try {
-      await bed.launch()
-    } catch (err) {
-      await bed.stop()
-      throw err
-    }
-    return bed
-  }
-
-  get uri(): string {
-    if (!this.source) throw new Error('i3 testbed source is not running')
-    return this.source.uri
-  }
-
-  alive(): I3Peer[] {
-    return this.peers.filter((p) => p.alive && p.viewer !== undefined)
+    return LoopbackBed.started(new I3Testbed(opts))
   }
 
   /** The PeerId of the server on this end host's LAN. */
@@ -81,19 +63,8 @@ export class I3Testbed {
     return this.servers[node.home]!.peerId
   }
 
-  /** Kills a viewer abruptly: no leave message, no trigger removed, connections dropped. */
-  async crash(peer: I3Peer): Promise<void> {
-    peer.alive = false
-    await peer.viewer?.stop({ graceful: false })
-  }
-
-  async stop(): Promise<void> {
-    const viewers = this.peers.filter((p) => p.viewer !== undefined && p.alive)
-    for (const p of viewers) p.alive = false
-    await Promise.allSettled(viewers.map((p) => p.viewer!.stop({ graceful: false })))
-    const source = this.source
-    this.source = undefined
-    await source?.stop().catch(() => {})
+  /** The servers go last: a crashed viewer's triggers stay on them (soft state) until they stop. */
+  protected async release(): Promise<void> {
     await Promise.allSettled(this.servers.map((s) => s.stop()))
   }
 
@@ -116,7 +87,7 @@ export class I3Testbed {
     return node
   }
 
-  private async launch(): Promise<void> {
+  protected async launch(): Promise<void> {
     const rng = createRng(this.opts.seed)
     const drawDelay = () => 10 + rng.next() * 30
     // Every key and port first, so every link and the whole ring are known before anyone dials.
@@ -154,20 +125,16 @@ export class I3Testbed {
       ...(this.opts.chunkRateHz !== undefined ? { chunkRateHz: this.opts.chunkRateHz } : {}),
     })
     const seeds = this.peers.map(() => rng.int(2 ** 31))
-    const queue = [...this.peers]
-    const worker = async () => {
-      for (let peer = queue.shift(); peer !== undefined; peer = queue.shift()) {
-        peer.viewer = await Viewer.start({
-          uri: this.uri,
-          httpPort: 0,
-          privateKey: peer.key,
-          linkProfile: this.profileFrom(peer.peerId),
-          seed: seeds[peer.index]!,
-          ...(this.opts.startupChunks !== undefined ? { startupChunks: this.opts.startupChunks } : {}),
-        })
-        peer.alive = true
-      }
-    }
-    await Promise.all(Array.from({ length: this.opts.joinConcurrency ?? 4 }, worker))
+    await this.joinAll(this.opts.joinConcurrency ?? 4, async (peer) => {
+      peer.viewer = await Viewer.start({
+        uri: this.uri,
+        httpPort: 0,
+        privateKey: peer.key,
+        linkProfile: this.profileFrom(peer.peerId),
+        seed: seeds[peer.index]!,
+        ...(this.opts.startupChunks !== undefined ? { startupChunks: this.opts.startupChunks } : {}),
+      })
+      peer.alive = true
+    })
   }
 }

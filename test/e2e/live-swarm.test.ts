@@ -4,18 +4,20 @@
 // and ffmpeg decodes each viewer's /live.ts. Then interior relays crash, and a rogue peer pushes
 // forged chunks. Assertions are on counters and decoder output; waits are bounded conditions.
 import assert from 'node:assert/strict'
-import { after, before, describe, test } from 'node:test'
+import { describe, test } from 'node:test'
 import { generateKeyPair } from '@libp2p/crypto/keys'
-import type { ViewerStats } from '../../src/app/viewer.ts'
 import { loadOrCreateIdentity, parseStreamUri } from '../../src/net/index.ts'
-import {
-  decodeLive,
-  decodeLiveMany,
-  ffmpegMissing,
-  type LiveEncoder,
-  startLiveEncoder,
-} from './ffmpeg-live.ts'
+import { decodeLive, decodeLiveMany, ffmpegMissing } from './ffmpeg-live.ts'
 import { captureLive } from './http.ts'
+import {
+  assertCleanDecodes,
+  CHUNK_RATE_HZ,
+  continuityWindow,
+  FPS,
+  liveSwarmHooks,
+  orphansOf,
+  stats,
+} from './live-suite.ts'
 import {
   chunkSignedByStranger,
   containsForgedMarker,
@@ -29,13 +31,6 @@ import { runFor, waitUntil } from './wait.ts'
 const VIEWERS = 21
 const MAX_CHILDREN = 3
 const STREAM_KBPS = 500
-/** The app's default chunk rate; the window sizes below are in chunks of this rate. */
-const CHUNK_RATE_HZ = 4
-const FPS = 25
-
-function stats(peer: TestbedPeer): ViewerStats {
-  return peer.viewer!.stats()
-}
 
 /** Why a viewer's output may be short: its playout counters and the holes its player spliced out. */
 function playoutReport(peer: TestbedPeer): string {
@@ -61,27 +56,20 @@ function treeReport(peer: TestbedPeer, crashed: ReadonlySet<string>): string {
   )
 }
 
-function complaintsReport(peer: TestbedPeer, lines: readonly string[]): string {
-  return `viewer ${peer.index} (${peer.peerId}) decoder complaints:\n${lines.slice(0, 10).join('\n')}`
-}
-
 describe('live swarm over loopback: ffmpeg source, 21 viewers, SpreadIt with 3 children per node', {
   skip: ffmpegMissing,
   timeout: 170_000,
 }, () => {
-  let encoder: LiveEncoder | undefined
   let bed: Testbed | undefined
   const rogues: RoguePeer[] = []
 
-  before(
-    async () => {
-      encoder = await startLiveEncoder({ kbps: STREAM_KBPS })
-      bed = await Testbed.start({
+  liveSwarmHooks({
+    kbps: STREAM_KBPS,
+    start: async (stream) =>
+      (bed = await Testbed.start({
+        ...stream,
         viewers: VIEWERS,
         seed: 20261122,
-        input: encoder.url,
-        streamKbps: STREAM_KBPS,
-        chunkRateHz: CHUNK_RATE_HZ,
         // Default heartbeats (1 s, 3 missed = dead): shorter ones turn a 1.5 s stall of this
         // shared, loaded process into a false failure of every parent at once.
         overlayParams: { maxChildren: MAX_CHILDREN },
@@ -89,20 +77,9 @@ describe('live swarm over loopback: ffmpeg source, 21 viewers, SpreadIt with 3 c
         // loop, and on a loaded 2-core machine one starved second would make every peer miss
         // deadlines at once — an artifact of co-hosting, not of the overlay. Lag is the bench's job.
         startupChunks: 8,
-      })
-      await waitUntil(
-        'every viewer to be connected and playing',
-        () => bed!.alive().every((p) => stats(p).connected && stats(p).startupDelayMs !== null),
-        40_000,
-      )
-    },
-    { timeout: 90_000 },
-  )
-
-  after(async () => {
-    await Promise.allSettled(rogues.map((r) => r.stop()))
-    await bed?.stop()
-    await encoder?.stop()
+      })),
+    timeoutMs: 90_000,
+    stopFirst: () => Promise.allSettled(rogues.map((r) => r.stop())),
   })
 
   test('every viewer plays its /live.ts through ffmpeg with zero decoder complaints', async () => {
@@ -114,13 +91,8 @@ describe('live swarm over loopback: ffmpeg source, 21 viewers, SpreadIt with 3 c
       seconds,
       40_000,
     )
-    results.forEach((r, i) => {
-      const peer = peers[i]!
-      assert.equal(r.timedOut, false, `viewer ${peer.index}: ffmpeg had to be killed (stream stalled)`)
-      assert.deepEqual(r.complaints, [], complaintsReport(peer, r.complaints))
-      // Short of 5 s when the output skipped a hole (freeze, then a jump to the next keyframe).
-      assert.ok(r.videoFrames >= 3 * FPS, `${r.videoFrames} frames; ${playoutReport(peer)}`)
-    })
+    // Short of 5 s when the output skipped a hole (freeze, then a jump to the next keyframe).
+    assertCleanDecodes(results, peers, 3 * FPS, playoutReport)
     // Most of the audience is fed by other viewers, not by the source.
     const source = bed!.source!.stats()
     assert.ok(source.viewers <= MAX_CHILDREN, `source has ${source.viewers} direct children`)
@@ -137,7 +109,7 @@ describe('live swarm over loopback: ffmpeg source, 21 viewers, SpreadIt with 3 c
     assert.ok(interior.length >= 6, `only ${interior.length} interior relays`)
     const victims = interior.slice(0, Math.ceil(interior.length / 3))
     const victimIds = new Set(victims.map((v) => v.peerId))
-    const orphans = bed!.alive().filter((p) => stats(p).parents.some((id) => victimIds.has(id)))
+    const orphans = orphansOf(bed!.alive(), victimIds)
     const survivors = bed!.alive().filter((p) => !victimIds.has(p.peerId))
     assert.ok(orphans.length >= victims.length, 'the victims had children')
 
@@ -171,33 +143,20 @@ describe('live swarm over loopback: ffmpeg source, 21 viewers, SpreadIt with 3 c
     const start = survivors.map((p) => stats(p))
     await runFor(8000)
     const end = survivors.map((p) => stats(p))
-    let due = 0
-    let played = 0
-    const perViewer: string[] = []
+    const window = continuityWindow(survivors, start, end)
     survivors.forEach((p, i) => {
-      const d = end[i]!.chunksDue - start[i]!.chunksDue
-      const pl = end[i]!.chunksPlayed - start[i]!.chunksPlayed
-      due += d
-      played += pl
-      perViewer.push(`${p.index}:${pl}/${d}`)
+      const d = window.duePerViewer[i]!
       assert.ok(d >= 8 * CHUNK_RATE_HZ * 0.9, `viewer ${p.index}: only ${d} chunks fell due in 8 s`)
     })
-    const continuity = played / due
     assert.ok(
-      continuity >= 0.99,
-      `continuity after recovery ${continuity.toFixed(4)} (${perViewer.join(' ')})`,
+      window.continuity >= 0.99,
+      `continuity after recovery ${window.continuity.toFixed(4)} (${window.per})`,
     )
 
-    const results = await decoding
-    results.forEach((r, i) => {
-      const peer = survivors[i]!
-      assert.equal(r.timedOut, false, `viewer ${peer.index}: ffmpeg had to be killed (stream stalled)`)
-      assert.deepEqual(r.complaints, [], complaintsReport(peer, r.complaints))
-      // Reaching -t (no timeout) means the output's clock got 16 s past its start: it played on
-      // to the end. An orphan's output freezes for its outage (failure detection takes 3 s, then
-      // a rejoin and the next keyframe) and jumps ahead, so fewer frames than 16 s hold.
-      assert.ok(r.videoFrames >= 4 * FPS, `${r.videoFrames} frames; ${playoutReport(peer)}`)
-    })
+    // Reaching -t (no timeout) means the output's clock got 16 s past its start: it played on
+    // to the end. An orphan's output freezes for its outage (failure detection takes 3 s, then
+    // a rejoin and the next keyframe) and jumps ahead, so fewer frames than 16 s hold.
+    assertCleanDecodes(await decoding, survivors, 4 * FPS, playoutReport)
   })
 
   test('forged chunks from a rogue peer are dropped and counted, never played or relayed; the viewer plays on', async () => {
@@ -249,9 +208,6 @@ describe('live swarm over loopback: ffmpeg source, 21 viewers, SpreadIt with 3 c
     const played = after.chunksPlayed - before.chunksPlayed
     assert.ok(due >= 4 * CHUNK_RATE_HZ, `${due} chunks fell due`)
     assert.equal(played, due, `played ${played} of ${due} chunks due after the attack`)
-    const r = await decoding
-    assert.equal(r.timedOut, false)
-    assert.deepEqual(r.complaints, [], complaintsReport(target, r.complaints))
-    assert.ok(r.videoFrames >= 4 * FPS, `${r.videoFrames} frames`)
+    assertCleanDecodes([await decoding], [target], 4 * FPS, playoutReport)
   })
 })

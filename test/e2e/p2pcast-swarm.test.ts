@@ -5,30 +5,19 @@
 // no survivor loses both stripes: parity must carry every survivor through the crash and repair.
 // Assertions are on counters and decoder output; waits are bounded conditions.
 import assert from 'node:assert/strict'
-import { after, before, describe, test } from 'node:test'
+import { describe, test } from 'node:test'
 import { generateKeyPair } from '@libp2p/crypto/keys'
 import { Viewer, type ViewerStats } from '../../src/app/viewer.ts'
 import type { ViewerProblem } from '../../src/app/viewer-problems.ts'
-import {
-  decodeLive,
-  decodeLiveMany,
-  ffmpegMissing,
-  type LiveEncoder,
-  startLiveEncoder,
-} from './ffmpeg-live.ts'
+import { decodeLive, decodeLiveMany, ffmpegMissing } from './ffmpeg-live.ts'
+import { CHUNK_RATE_HZ, continuityWindow, FPS, liveSwarmHooks, stats } from './live-suite.ts'
 import { Testbed, type TestbedPeer } from './testbed.ts'
 import { runFor, waitUntil } from './wait.ts'
 
 const VIEWERS = 14
 const STRIPES = 2
 const STREAM_KBPS = 400
-const CHUNK_RATE_HZ = 4
-const FPS = 25
 const VICTIMS = 3
-
-function stats(peer: TestbedPeer): ViewerStats {
-  return peer.viewer!.stats()
-}
 
 function placeReport(peer: TestbedPeer, crashed: ReadonlySet<string>): string {
   const s = stats(peer)
@@ -86,46 +75,34 @@ describe('p2pcast swarm over loopback: ffmpeg source, 14 viewers, f = 2 stripes 
   skip: ffmpegMissing,
   timeout: 120_000,
 }, () => {
-  let encoder: LiveEncoder | undefined
   let bed: Testbed | undefined
 
-  before(
-    async () => {
-      encoder = await startLiveEncoder({ kbps: STREAM_KBPS })
-      bed = await Testbed.start({
+  liveSwarmHooks({
+    kbps: STREAM_KBPS,
+    start: async (stream) =>
+      (bed = await Testbed.start({
+        ...stream,
         viewers: VIEWERS,
         seed: 4_2026,
-        input: encoder.url,
-        streamKbps: STREAM_KBPS,
-        chunkRateHz: CHUNK_RATE_HZ,
         overlay: 'p2pcast',
         overlayParams: { stripes: STRIPES },
         // 2 s of playout slack: 15 peers share this process's event loop (see live-swarm.test.ts).
         startupChunks: 8,
-      })
-      await waitUntil(
-        'every viewer to be placed in both trees and playing',
-        () =>
-          bed!
-            .alive()
-            .every(
-              (p) =>
-                stats(p).connected && stats(p).parents.length === STRIPES && stats(p).startupDelayMs !== null,
-            ),
-        40_000,
-        () =>
-          bed!
-            .alive()
-            .map((p) => placeReport(p, new Set()))
-            .join('\n'),
-      )
-    },
-    { timeout: 70_000 },
-  )
-
-  after(async () => {
-    await bed?.stop()
-    await encoder?.stop()
+      })),
+    ready: 'every viewer to be placed in both trees and playing',
+    isReady: (b) =>
+      b
+        .alive()
+        .every(
+          (p) =>
+            stats(p).connected && stats(p).parents.length === STRIPES && stats(p).startupDelayMs !== null,
+        ),
+    explain: (b) =>
+      b
+        .alive()
+        .map((p) => placeReport(p, new Set()))
+        .join('\n'),
+    timeoutMs: 70_000,
   })
 
   test('the stream URI carries the stripes; every viewer relays f stripes and none rejects a chunk', () => {
@@ -198,19 +175,7 @@ describe('p2pcast swarm over loopback: ffmpeg source, 14 viewers, f = 2 stripes 
     await runFor(6000)
     const end = survivors.map((p) => stats(p))
 
-    const window = (from: readonly ViewerStats[]) => {
-      let due = 0
-      let played = 0
-      const per: string[] = []
-      survivors.forEach((p, i) => {
-        const d = end[i]!.chunksDue - from[i]!.chunksDue
-        const pl = end[i]!.chunksPlayed - from[i]!.chunksPlayed
-        due += d
-        played += pl
-        per.push(`${p.index}:${pl}/${d}`)
-      })
-      return { continuity: played / due, per: per.join(' ') }
-    }
+    const window = (from: readonly ViewerStats[]) => continuityWindow(survivors, from, end)
     // Through the crash: the cut stripe's chunks are rebuilt from the other one (a copy at f = 2).
     const through = window(atCrash)
     assert.ok(

@@ -8,6 +8,7 @@ import { Broadcaster, type BroadcasterOptions } from '../../src/app/broadcaster.
 import { Viewer } from '../../src/app/viewer.ts'
 import { createRng } from '../../src/core/rng.ts'
 import { type LinkProfile, loadOrCreateIdentity } from '../../src/net/index.ts'
+import { type BedPeer, LoopbackBed } from './loopback-bed.ts'
 
 export interface TestbedOptions {
   readonly viewers: number
@@ -37,20 +38,15 @@ export interface TestbedOptions {
   readonly onSourceError?: (err: Error) => void
 }
 
-export interface TestbedPeer {
-  readonly index: number
+export interface TestbedPeer extends BedPeer {
   readonly peerId: string
   readonly keyPath: string
   readonly accessDelayMs: number
-  viewer: Viewer | undefined
-  alive: boolean
   /** Wall time Viewer.start took (bootstrap dial, RTT landmarks, clock offset, protocol start). */
   startMs: number
 }
 
-export class Testbed {
-  source: Broadcaster | undefined
-  readonly peers: TestbedPeer[] = []
+export class Testbed extends LoopbackBed<TestbedPeer> {
   readonly sourceKeyPath: string
   sourcePeerId = ''
   private readonly delays = new Map<string, number>()
@@ -60,28 +56,13 @@ export class Testbed {
     readonly dir: string,
     readonly opts: TestbedOptions,
   ) {
+    super()
     this.sourceKeyPath = join(dir, 'source.key')
   }
 
   /** Starts the source, then the viewers; on any failure stops what started and rethrows. */
   static async start(opts: TestbedOptions): Promise<Testbed> {
-    const bed = new Testbed(await mkdtemp(join(tmpdir(), 'peercaster-testbed-')), opts)
-    try {
-      await bed.launch()
-    } catch (err) {
-      await bed.stop()
-      throw err
-    }
-    return bed
-  }
-
-  get uri(): string {
-    if (!this.source) throw new Error('testbed source is not running')
-    return this.source.uri
-  }
-
-  alive(): TestbedPeer[] {
-    return this.peers.filter((p) => p.alive && p.viewer !== undefined)
+    return LoopbackBed.started(new Testbed(await mkdtemp(join(tmpdir(), 'peercaster-testbed-')), opts))
   }
 
   /** One-way emulated delay between two peers of the testbed (ms), or undefined for strangers. */
@@ -91,20 +72,8 @@ export class Testbed {
     return da === undefined || db === undefined ? undefined : da + db
   }
 
-  /** Kills a viewer abruptly: no leave message, connections dropped (a crash, as the overlay sees it). */
-  async crash(peer: TestbedPeer): Promise<void> {
-    peer.alive = false
-    await peer.viewer?.stop({ graceful: false })
-  }
-
-  /** Stops every viewer and the source (each at most once), then removes the key directory. */
-  async stop(): Promise<void> {
-    const viewers = this.peers.filter((p) => p.viewer !== undefined && p.alive)
-    for (const p of viewers) p.alive = false
-    await Promise.allSettled(viewers.map((p) => p.viewer!.stop({ graceful: false })))
-    const source = this.source
-    this.source = undefined
-    await source?.stop().catch(() => {})
+  /** The key directory goes once every peer has stopped. */
+  protected async release(): Promise<void> {
     await rm(this.dir, { recursive: true, force: true })
   }
 
@@ -118,7 +87,7 @@ export class Testbed {
     }
   }
 
-  private async launch(): Promise<void> {
+  protected async launch(): Promise<void> {
     const rng = createRng(this.opts.seed)
     const [lo, hi] = this.opts.accessDelayMs ?? [10, 40]
     const drawDelay = () => lo + rng.next() * (hi - lo)
@@ -157,12 +126,7 @@ export class Testbed {
       ...(this.opts.onSourceError !== undefined ? { onError: this.opts.onSourceError } : {}),
     }
     this.source = await Broadcaster.start(sourceOptions)
-
-    const queue = [...this.peers]
-    const worker = async () => {
-      for (let peer = queue.shift(); peer !== undefined; peer = queue.shift()) await this.join(peer)
-    }
-    await Promise.all(Array.from({ length: this.opts.joinConcurrency ?? 4 }, worker))
+    await this.joinAll(this.opts.joinConcurrency ?? 4, (peer) => this.join(peer))
   }
 
   private async join(peer: TestbedPeer): Promise<void> {
