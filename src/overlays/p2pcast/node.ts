@@ -129,8 +129,12 @@ export class P2PCastNode implements Protocol<P2PCastMessage> {
   }
 
   private sendToRoot(now: number, t: number, msg: ChunkMessage): void {
-    const root = this.registry!.forest.rootOf(t)
+    const forest = this.registry!.forest
+    const root = forest.rootOf(t)
     if (root !== SPECIAL) this.env.send(root, msg)
+    // Bootstrap shape (f > 2, fewer than f peers): the special node roots tree t, its children are
+    // every peer, and the source feeds them directly (bootstrap.ts). Empty otherwise.
+    else for (const c of forest.childrenOf(SPECIAL, t)) this.env.send(c, msg)
     if (this.formerChildren.size === 0) return
     // Make-before-break for a root a join or deletion just replaced (it was our child in tree t).
     for (const old of this.formerChildren.inWindow(now, t)) if (old !== root) this.env.send(old, msg)
@@ -204,6 +208,7 @@ export class P2PCastNode implements Protocol<P2PCastMessage> {
       for (let t = 0; t < this.f; t++) {
         const root = this.registry.forest.rootOf(t)
         if (root !== SPECIAL) roots.add(root)
+        else for (const c of this.registry.forest.childrenOf(SPECIAL, t)) roots.add(c)
       }
       return { parents: [], children: [...roots], connected: true, maxChildren: this.f }
     }
