@@ -38,16 +38,10 @@ const DEAD_REGION =
   'a dead region whose places no survivor holds is not repaired in time (see docs/architecture/p2pcast.md, "Conformance and what still fails")'
 const PEER_KNOWN_FAILING: Record<'registry' | 'walk', suite.KnownFailing> = {
   registry: {
-    leaves: 'seed 202: viewers 21 and 39 have no parent path to the source 15 s after the last leave',
-    crashes:
-      'seed 303: 15 s after the last crash most viewers say connected but a tree does not reach the source',
-    loss: 'seed 505: viewers 3 and 17 play 8% and 15% of the chunks due over the judging window',
-    randomized: `seed 11: connected viewers do not reach the source at t = 61,247 ms; ${DEAD_REGION}`,
     churn: `seed 404: connected viewers do not reach the source at t = 175,000 ms; ${DEAD_REGION}`,
   },
   walk: {
-    joins: 'seed 101: viewer 33 plays nothing over the judging window (t = 19-29 s)',
-    randomized: `seed 13: connected viewers do not reach the source at t = 61,017 ms; ${DEAD_REGION}`,
+    randomized: 'seed 11: viewer 71 plays nothing over the judging window (t = 56-61 s)',
     churn: `seed 404: connected viewers do not reach the source at t = 175,000 ms; ${DEAD_REGION}`,
   },
 }
@@ -63,6 +57,7 @@ for (const join of ['registry', 'walk'] as const) {
     // parents it suspects and the places it asked for.
     maxStateSize: 32,
     link,
-    knownFailing: PEER_KNOWN_FAILING[join],
+    // P2PCAST_PEER_ALL_CASES=1 runs the known failures too (to see whether they still fail).
+    knownFailing: process.env.P2PCAST_PEER_ALL_CASES ? {} : PEER_KNOWN_FAILING[join],
   }))
 }

@@ -14,8 +14,9 @@ import {
   type Vote,
 } from './messages.ts'
 import type { P2PCastParams } from './params.ts'
-import { linkState, reconcileDeadPlace } from './peer/dead-places.ts'
+import { deadPlaceWitnesses, linkState, reconcileDeadPlace } from './peer/dead-places.ts'
 import { MemberList } from './peer/members.ts'
+import { type LockRequest, PlaceLock, txNumber } from './peer/place-lock.ts'
 import { emptyPlace, fromFields, toFields, type Versioned } from './peer/placement.ts'
 import { rpcOfChange } from './peer/rpc-kind.ts'
 import { publishStriped } from './publish.ts'
@@ -47,6 +48,9 @@ const PLACE_QUERY = 0
 const COLLAPSE_LIVENESS = 3
 /** UPDATE member = false from a parent: the forest above is gone (a reset), join again. */
 const LEFT_FOREST: P2PCastMessage = { type: 'update', version: 0, member: false, parents: [], children: [] }
+/** Operations holding one place at once (shared HOLDs), and prepares queued behind them (wait-die). */
+const LOCK_HOLDERS = 8
+const LOCK_WAITERS = 8
 /** Every this many beats a node re-sends its place to its children. */
 const UPDATE_REFRESH_BEATS = 8
 
@@ -58,14 +62,8 @@ export const PEER_METRIC = {
   txAborts: 'txAborts',
   txGiveUps: 'txGiveUps',
   forestResets: 'forestResets',
+  lockWaits: 'lockWaits',
 } as const
-
-interface Lock {
-  coord: NodeId
-  tx: number
-  next: Placement | null
-  timer: TimerId
-}
 
 type TxPhase = 'probe' | 'read' | 'prepare' | 'commit' | 'backoff'
 
@@ -120,8 +118,11 @@ export class P2PCastPeerNode implements Protocol<P2PCastMessage> {
   private readonly special: Versioned | null
   private member: boolean
   private gone = false
-  private lockOwn: Lock | null = null
-  private lockSpecial: Lock | null = null
+  /** Locks on our place and (source) the special node's, while operations prepare against them. */
+  private readonly lockOwn = new PlaceLock(LOCK_HOLDERS, LOCK_WAITERS)
+  private readonly lockSpecial = new PlaceLock(LOCK_HOLDERS, LOCK_WAITERS)
+  private leaseTimerOwn: TimerId | null = null
+  private leaseTimerSpecial: TimerId | null = null
   /** Places of my parents (the special node's parents at the source), from their UPDATEs. */
   private readonly parentPlaces = new Map<NodeId, Versioned>()
   /**
@@ -136,7 +137,7 @@ export class P2PCastPeerNode implements Protocol<P2PCastMessage> {
   private readonly livenessMs: number
   private tx: Tx | null = null
   private txCounter = 0
-  private wanted: { target: NodeId; announced: boolean; notBefore: number }[] = []
+  private wanted: { target: NodeId; announced: boolean; notBefore: number; since: number }[] = []
   /** Time of the handler being run (nextTx has no `now` of its own). */
   private lastNow = 0
   private wantJoin = false
@@ -296,7 +297,7 @@ export class P2PCastPeerNode implements Protocol<P2PCastMessage> {
         return
       case 'contact':
         if (!this.member && this.wantJoin && this.tx?.kind === 'join' && this.tx.attempt < 0) {
-          this.startTx(now, 'join', msg.node, false)
+          this.startTx(now, 'join', msg.node, false, this.joinStartedMs)
         }
         return
       case 'search':
@@ -309,10 +310,10 @@ export class P2PCastPeerNode implements Protocol<P2PCastMessage> {
       case 'substitute':
       case 'replace':
       case 'direct':
-        this.env.send(from, this.onPrepare(from, msg.tx, msg.flags, msg.version, fromFields(this.f, msg)))
+        this.onPrepare(from, msg.tx, msg.flags, msg.version, fromFields(this.f, msg))
         return
       case 'hold':
-        this.env.send(from, this.onPrepare(from, msg.tx, msg.flags, msg.version, null))
+        this.onPrepare(from, msg.tx, msg.flags, msg.version, null)
         return
       case 'vote':
         this.onVote(now, from, msg)
@@ -341,10 +342,13 @@ export class P2PCastPeerNode implements Protocol<P2PCastMessage> {
         this.tx.timer = null
         this.onTxTimer(now, this.tx)
       }
-    } else if (kind === TIMER_LEASE) {
-      this.lockOwn = null
-    } else if (kind === TIMER_LEASE_SPECIAL) {
-      this.lockSpecial = null
+    } else if (kind === TIMER_LEASE || kind === TIMER_LEASE_SPECIAL) {
+      const special = kind === TIMER_LEASE_SPECIAL
+      if (special) this.leaseTimerSpecial = null
+      else this.leaseTimerOwn = null
+      const lock = special ? this.lockSpecial : this.lockOwn
+      if (lock.expire(now)) this.serveLock(special)
+      this.armLease(special)
     }
   }
 
@@ -437,7 +441,7 @@ export class P2PCastPeerNode implements Protocol<P2PCastMessage> {
     const silentFor = Math.min(...this.lastHeard.map((t) => now - t))
     const noMembers = this.params.join === 'registry' && this.members.size === 0
     if (silentFor <= this.livenessMs * (noMembers ? 1 : COLLAPSE_LIVENESS)) return
-    if (this.lockOwn || this.lockSpecial) return
+    if (this.lockOwn.isHeld || this.lockSpecial.isHeld) return
     this.env.metric(PEER_METRIC.forestResets, 1)
     if (this.tx) this.tx.timer = this.cancel(this.tx.timer)
     this.tx = null
@@ -482,7 +486,7 @@ export class P2PCastPeerNode implements Protocol<P2PCastMessage> {
     const me = String(this.env.self)
     const ranks = [...new Set(place.children.flat().map((c) => String(this.wire(c))))].sort()
     const rank = Math.max(0, ranks.indexOf(me))
-    this.wanted.push({ target, announced, notBefore: this.lastNow + rank * DELEGATE_MS })
+    this.wanted.push({ target, announced, notBefore: this.lastNow + rank * DELEGATE_MS, since: this.lastNow })
     this.nextTx()
   }
 
@@ -491,7 +495,7 @@ export class P2PCastPeerNode implements Protocol<P2PCastMessage> {
     const i = this.wanted.findIndex((w) => w.notBefore <= this.lastNow)
     const next = i >= 0 ? this.wanted.splice(i, 1)[0] : undefined
     if (next) {
-      this.startTx(0, 'delete', next.target, next.announced)
+      this.startTx(this.lastNow, 'delete', next.target, next.announced, next.since)
       return
     }
     if (this.wantJoin && !this.member) this.askRegistry()
@@ -512,7 +516,7 @@ export class P2PCastPeerNode implements Protocol<P2PCastMessage> {
     } else {
       this.env.send(this.ctx.source, { type: 'join' })
     }
-    const waiting = this.newTx('join', this.ctx.source, false)
+    const waiting = this.newTx('join', this.ctx.source, false, this.joinStartedMs)
     waiting.phase = 'backoff'
     waiting.attempt = -1
     this.tx = waiting
@@ -521,9 +525,10 @@ export class P2PCastPeerNode implements Protocol<P2PCastMessage> {
 
   // ---- transactions: the coordinator's side ------------------------------------------------------
 
-  private newTx(kind: 'join' | 'delete', target: NodeId, announced: boolean): Tx {
+  /** `sinceMs`: when the operation was first wanted; its age decides conflicts (wait-die). */
+  private newTx(kind: 'join' | 'delete', target: NodeId, announced: boolean, sinceMs: number): Tx {
     return {
-      id: ++this.txCounter,
+      id: txNumber(sinceMs, ++this.txCounter),
       kind,
       target,
       dead: new Set(kind === 'delete' ? [target] : []),
@@ -546,9 +551,15 @@ export class P2PCastPeerNode implements Protocol<P2PCastMessage> {
     }
   }
 
-  private startTx(now: number, kind: 'join' | 'delete', target: NodeId, announced: boolean): void {
+  private startTx(
+    now: number,
+    kind: 'join' | 'delete',
+    target: NodeId,
+    announced: boolean,
+    sinceMs: number,
+  ): void {
     if (this.tx) this.tx.timer = this.cancel(this.tx.timer)
-    const tx = this.newTx(kind, target, announced)
+    const tx = this.newTx(kind, target, announced, sinceMs)
     this.tx = tx
     if (kind === 'delete' && !this.parentPlaces.has(target)) {
       // A commit meanwhile gave us another parent: the dead node's deletion is not ours any more.
@@ -591,7 +602,12 @@ export class P2PCastPeerNode implements Protocol<P2PCastMessage> {
           else if (state === 'linked') linked.push(d)
           else {
             // Our copy of the dead node's place is older than its live neighbours': take its place
-            // as they say it is, and run again.
+            // as they say it is (after reading the nodes that can tell), and run again.
+            const witnesses = deadPlaceWitnesses(forest, d, tx.reads, tx.dead)
+            if (witnesses.length > 0) {
+              this.readMissing(tx, witnesses)
+              return
+            }
             const fixed = reconcileDeadPlace(forest, d, tx.reads, tx.dead)
             if (fixed) {
               tx.deadPlaces.set(d, fixed)
@@ -617,13 +633,7 @@ export class P2PCastPeerNode implements Protocol<P2PCastMessage> {
       }
     } catch (err) {
       if (err instanceof MissingPlacement) {
-        tx.phase = 'read'
-        tx.waiting = new Set([err.id])
-        if (!tx.prefetched.has(err.id)) {
-          this.txSend(tx, err.id, { type: 'search', tx: tx.id, flags: err.id === SPECIAL ? TX_SPECIAL : 0 })
-        }
-        tx.timer = this.cancel(tx.timer)
-        tx.timer = this.env.setTimer(TX_REPLY_MS, TIMER_TX)
+        this.readMissing(tx, [err.id])
         return
       }
       if (err instanceof Error && err.name === 'LocalProtocolError') {
@@ -648,11 +658,7 @@ export class P2PCastPeerNode implements Protocol<P2PCastMessage> {
       const next = tx.writes.get(key)
       const flags = key === SPECIAL ? TX_SPECIAL : 0
       if (this.isLocal(key)) {
-        this.onVote(
-          now,
-          this.env.self,
-          this.onPrepare(this.env.self, tx.id, flags, read.version, next ?? null),
-        )
+        this.onPrepare(this.env.self, tx.id, flags, read.version, next ?? null)
       } else if (next) {
         const type = rpcOfChange(tx.kind, this.env.self, read.placement, next)
         this.txSend(tx, key, { type, tx: tx.id, flags, ...toFields(read.version, next) })
@@ -660,6 +666,18 @@ export class P2PCastPeerNode implements Protocol<P2PCastMessage> {
         this.txSend(tx, key, { type: 'hold', tx: tx.id, flags, version: read.version })
       }
       if (this.tx !== tx || tx.phase !== 'prepare') return
+    }
+    tx.timer = this.cancel(tx.timer)
+    tx.timer = this.env.setTimer(TX_REPLY_MS, TIMER_TX)
+  }
+
+  /** SEARCH the places the run needs (unless prefetched already) and wait for them. */
+  private readMissing(tx: Tx, ids: NodeId[]): void {
+    tx.phase = 'read'
+    tx.waiting = new Set(ids)
+    for (const id of ids) {
+      if (!tx.prefetched.has(id))
+        this.txSend(tx, id, { type: 'search', tx: tx.id, flags: id === SPECIAL ? TX_SPECIAL : 0 })
     }
     tx.timer = this.cancel(tx.timer)
     tx.timer = this.env.setTimer(TX_REPLY_MS, TIMER_TX)
@@ -951,48 +969,80 @@ export class P2PCastPeerNode implements Protocol<P2PCastMessage> {
 
   /**
    * TAKEON / SUBSTITUTE / REPLACE / DIRECT (with the new place) or HOLD (`next` null): vote yes
-   * only at the version the operation read and when not held for another operation.
+   * only at the version the operation read and when no conflicting operation holds the place; an
+   * older operation blocked by younger ones waits for them (wait-die, `PlaceLock`).
    */
-  private onPrepare(from: NodeId, tx: number, flags: number, version: number, next: Placement | null): Vote {
+  private onPrepare(from: NodeId, tx: number, flags: number, version: number, next: Placement | null): void {
     const special = (flags & TX_SPECIAL) !== 0
-    const no: Vote = { type: 'vote', tx, flags: flags & TX_SPECIAL, ok: false }
+    const req: LockRequest = { coord: from, tx, flags: flags & TX_SPECIAL, version, next }
     const v = special ? this.special : this.member ? this.own : null
-    if (!v || version !== v.version) return no
+    if (!v) {
+      this.sendVote(req, false)
+      return
+    }
     const lock = special ? this.lockSpecial : this.lockOwn
-    if (lock && !(lock.coord === from && lock.tx === tx)) return no
-    if (lock) this.env.cancelTimer(lock.timer)
-    const timer = this.env.setTimer(this.params.holdLeaseMs, special ? TIMER_LEASE_SPECIAL : TIMER_LEASE)
-    const held: Lock = { coord: from, tx, next, timer }
-    if (special) this.lockSpecial = held
-    else this.lockOwn = held
-    return { ...no, ok: true }
+    const answer = lock.request(req, v.version, this.lastNow + this.params.holdLeaseMs)
+    if (answer === 'wait') {
+      this.env.metric(PEER_METRIC.lockWaits, 1)
+      return
+    }
+    if (answer === 'yes') this.armLease(special)
+    this.sendVote(req, answer === 'yes')
+  }
+
+  private sendVote(req: LockRequest, ok: boolean): void {
+    const vote: Vote = { type: 'vote', tx: req.tx, flags: req.flags, ok }
+    if (req.coord === this.env.self) this.onVote(this.lastNow, this.env.self, vote)
+    else this.env.send(req.coord, vote)
+  }
+
+  /** A lock was released: decide the prepares queued behind it. */
+  private serveLock(special: boolean): void {
+    const v = special ? this.special : this.member ? this.own : null
+    const lock = special ? this.lockSpecial : this.lockOwn
+    const decisions = v ? lock.serve(v.version, this.lastNow + this.params.holdLeaseMs) : []
+    if (!v) for (const req of lock.clear()) decisions.push({ req, ok: false })
+    if (decisions.some((d) => d.ok)) this.armLease(special)
+    for (const d of decisions) this.sendVote(d.req, d.ok)
+  }
+
+  /** One lease timer per place, at the earliest lease end (every lease has the same length). */
+  private armLease(special: boolean): void {
+    if ((special ? this.leaseTimerSpecial : this.leaseTimerOwn) !== null) return
+    const until = (special ? this.lockSpecial : this.lockOwn).nextExpiry
+    if (until === undefined) return
+    const timer = this.env.setTimer(
+      Math.max(1, until - this.lastNow),
+      special ? TIMER_LEASE_SPECIAL : TIMER_LEASE,
+    )
+    if (special) this.leaseTimerSpecial = timer
+    else this.leaseTimerOwn = timer
   }
 
   private onCommit(now: number, from: NodeId, tx: number, flags: number): void {
     const special = (flags & TX_SPECIAL) !== 0
     const lock = special ? this.lockSpecial : this.lockOwn
-    if (!lock || lock.coord !== from || lock.tx !== tx) return
-    this.env.cancelTimer(lock.timer)
-    if (special) this.lockSpecial = null
-    else this.lockOwn = null
-    if (!lock.next) return
+    const held = lock.release(from, tx)
+    if (!held) return
+    if (held.next) this.apply(now, special, held.next)
+    this.serveLock(special)
+  }
+
+  private apply(now: number, special: boolean, next: Placement): void {
     if (special) {
       const s = this.special!
-      for (let t = 0; t < this.f; t++)
-        if (s.placement.parent[t] !== lock.next.parent[t]) this.lastHeard[t] = now
+      for (let t = 0; t < this.f; t++) if (s.placement.parent[t] !== next.parent[t]) this.lastHeard[t] = now
       s.version++
-      s.placement = lock.next
-      for (const p of [...this.parentPlaces.keys()])
-        if (!lock.next.parent.includes(p)) this.parentPlaces.delete(p)
+      s.placement = next
+      for (const p of [...this.parentPlaces.keys()]) if (!next.parent.includes(p)) this.parentPlaces.delete(p)
       this.adoptPendingPlaces()
       return
     }
     const old = this.own.placement
-    this.noteHandover(now, old, lock.next)
-    for (let t = 0; t < this.f; t++) if (old.parent[t] !== lock.next.parent[t]) this.lastHeard[t] = now
-    this.own = { version: this.own.version + 1, placement: lock.next }
-    for (const p of [...this.parentPlaces.keys()])
-      if (!lock.next.parent.includes(p)) this.parentPlaces.delete(p)
+    this.noteHandover(now, old, next)
+    for (let t = 0; t < this.f; t++) if (old.parent[t] !== next.parent[t]) this.lastHeard[t] = now
+    this.own = { version: this.own.version + 1, placement: next }
+    for (const p of [...this.parentPlaces.keys()]) if (!next.parent.includes(p)) this.parentPlaces.delete(p)
     this.adoptPendingPlaces()
     this.sendUpdate()
   }
@@ -1000,10 +1050,7 @@ export class P2PCastPeerNode implements Protocol<P2PCastMessage> {
   private onAbort(from: NodeId, tx: number, flags: number): void {
     const special = (flags & TX_SPECIAL) !== 0
     const lock = special ? this.lockSpecial : this.lockOwn
-    if (!lock || lock.coord !== from || lock.tx !== tx) return
-    this.env.cancelTimer(lock.timer)
-    if (special) this.lockSpecial = null
-    else this.lockOwn = null
+    if (lock.release(from, tx)) this.serveLock(special)
   }
 
   /** UPDATE (§7): "a node sends its updated state to its children". */

@@ -58,8 +58,33 @@ export function reconcileDeadPlace(
     parent.push(p)
     const kept = new Set(forest.childrenOf(x, t).filter((c) => dead.has(c) || forest.parentOf(c, t) === x))
     for (const [id, v] of reads) if (!dead.has(id) && v.placement.parent[t] === x) kept.add(id)
-    changed ||= kept.size !== forest.childrenOf(x, t).length
+    // Same count is not same children: a join may have put itself between x and a child.
+    const before = forest.childrenOf(x, t)
+    changed ||= kept.size !== before.length || before.some((c) => !kept.has(c))
     children.push([...kept])
   }
   return changed ? { parent, children } : null
+}
+
+/**
+ * Nodes not read yet that can tell where a dead node's place went: the new parent of a child that
+ * no longer names the dead node (a join put itself between them, so it is the dead node's child
+ * now). Reading them before `reconcileDeadPlace` keeps it from deciding on a partial view (seen:
+ * the dead node's deletion rebuilt its place without that child, failed, and retried for ever).
+ */
+export function deadPlaceWitnesses(
+  forest: Forest,
+  x: NodeId,
+  reads: ReadonlyMap<NodeId, Versioned>,
+  dead: ReadonlySet<NodeId>,
+): NodeId[] {
+  const out = new Set<NodeId>()
+  for (let t = 0; t < forest.f; t++) {
+    for (const c of forest.childrenOf(x, t)) {
+      if (dead.has(c)) continue
+      const other = reads.get(c)?.placement.parent[t]
+      if (other !== undefined && other !== x && !dead.has(other) && !reads.has(other)) out.add(other)
+    }
+  }
+  return [...out]
 }
