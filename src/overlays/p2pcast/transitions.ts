@@ -622,6 +622,9 @@ function walkToBottom(forest: Forest, from: NodeId, t: number, rng: Rng, cost: O
 function canAdopt(forest: Forest, p: NodeId, o: NodeId, u: number): boolean {
   if (p === forest.source || p === forest.special || p === o) return false
   if (forest.childCount(p) >= forest.f) return false
+  // f > 2 (ours): an orphan that adopts in the tree it is orphaned in becomes an internal orphan,
+  // which only a node complete there could take; it fills its own slot by a leaf's place instead.
+  if (forest.f > 2 && forest.parentOf(p, u) === undefined) return false
   if (o !== forest.special && isParentOf(forest, p, o)) return false
   if (forest.childCount(p) === forest.childrenOf(p, u).length && !forest.isLeaf(p, u)) return true
   if (!forest.isLeaf(o, u)) return false
