@@ -1,6 +1,20 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
+import type { NodeId } from '../../src/core/ids.ts'
 import { Harness } from './sim-harness.ts'
+
+/** Each live viewer's data upload / data download from now until `toMs`. */
+function uploadRatiosUntil(h: Harness, toMs: number): Map<NodeId, number> {
+  const before = new Map(h.sim.liveViewers().map((id) => [id, { ...h.sim.nodeStats(id) }]))
+  h.sim.runUntil(toMs)
+  const out = new Map<NodeId, number>()
+  for (const id of h.sim.liveViewers()) {
+    const a = before.get(id)!
+    const b = h.sim.nodeStats(id)
+    out.set(id, (b.dataUploadBytes - a.dataUploadBytes) / (b.dataDownloadBytes - a.dataDownloadBytes))
+  }
+  return out
+}
 
 test('viewers join through the registry, the forest keeps its rules and everyone plays', () => {
   const h = new Harness({ seed: 1 })
@@ -43,15 +57,7 @@ test('fairness: every viewer uploads what it downloads (ratio 1.00 +- 0.05)', ()
   const h = new Harness({ seed: 3 })
   for (let i = 0; i < 30; i++) h.sim.at(i * 100, () => h.sim.addViewer(h.link))
   h.sim.runUntil(10_000)
-  const before = new Map(h.sim.liveViewers().map((id) => [id, { ...h.sim.nodeStats(id) }]))
-  h.sim.runUntil(30_000)
-  const off: string[] = []
-  for (const id of h.sim.liveViewers()) {
-    const a = before.get(id)!
-    const b = h.sim.nodeStats(id)
-    const ratio = (b.dataUploadBytes - a.dataUploadBytes) / (b.dataDownloadBytes - a.dataDownloadBytes)
-    if (Math.abs(ratio - 1) > 0.05) off.push(`${id}: ${ratio.toFixed(3)}`)
-  }
+  const off = [...uploadRatiosUntil(h, 30_000)].filter(([, r]) => Math.abs(r - 1) > 0.05)
   assert.deepEqual(off, [])
 })
 
@@ -113,15 +119,7 @@ test('f=3 fairness: every viewer uploads what it downloads (ratio 1.00 +- 0.05)'
   const h = new Harness({ seed: 5, params: { stripes: 3 } })
   for (let i = 0; i < 30; i++) h.sim.at(i * 100, () => h.sim.addViewer(h.link))
   h.sim.runUntil(10_000)
-  const before = new Map(h.sim.liveViewers().map((id) => [id, { ...h.sim.nodeStats(id) }]))
-  h.sim.runUntil(30_000)
-  const off: string[] = []
-  for (const id of h.sim.liveViewers()) {
-    const a = before.get(id)!
-    const b = h.sim.nodeStats(id)
-    const ratio = (b.dataUploadBytes - a.dataUploadBytes) / (b.dataDownloadBytes - a.dataDownloadBytes)
-    if (Math.abs(ratio - 1) > 0.05) off.push(`${id}: ${ratio.toFixed(3)}`)
-  }
+  const off = [...uploadRatiosUntil(h, 30_000)].filter(([, r]) => Math.abs(r - 1) > 0.05)
   assert.deepEqual(off, [])
 })
 
@@ -131,7 +129,6 @@ test('f=4 bootstrap: with 3 viewers every one plays everything, each uploads 3 o
   h.sim.runUntil(5_000)
   h.checkModel('bootstrap')
   h.checkViewsConverged('bootstrap')
-  const before = new Map(h.sim.liveViewers().map((id) => [id, { ...h.sim.nodeStats(id) }]))
   const continuity = h.continuityOver(5_000, 15_000)
   assert.equal(continuity.size, 3)
   assert.deepEqual(
@@ -140,10 +137,7 @@ test('f=4 bootstrap: with 3 viewers every one plays everything, each uploads 3 o
   )
   // Each viewer downloads all 4 stripes (the source feeds the special node's tree directly) and
   // uploads 3: one to each other viewer and one to the special node.
-  for (const id of h.sim.liveViewers()) {
-    const a = before.get(id)!
-    const b = h.sim.nodeStats(id)
-    const ratio = (b.dataUploadBytes - a.dataUploadBytes) / (b.dataDownloadBytes - a.dataDownloadBytes)
+  for (const [id, ratio] of uploadRatiosUntil(h, 25_000)) {
     assert.ok(Math.abs(ratio - 3 / 4) < 0.05, `${id}: upload/download ${ratio.toFixed(3)}, expected 3/4`)
   }
 })
