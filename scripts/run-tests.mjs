@@ -1,7 +1,19 @@
 // Runs every *.test.ts under test/ with Node's test runner. Node 20's --test does not expand
 // globs and silently finds no .ts files in a directory, so the files are listed here.
-import { spawnSync } from 'node:child_process'
-import { readdirSync, statSync } from 'node:fs'
+//
+// Two lanes run side by side (node --test alone runs files on availableParallelism() - 1
+// workers: one on a 2-core machine, so everything ran one file after another):
+// - real: files with real sockets, child processes, ffmpeg and wall-clock waits (e2e, CLI, app,
+//   net, media). They run at normal priority, one at a time, as before: their bounded waits were
+//   sized for a loaded machine, not for two swarms at once.
+// - simulated: everything else (deterministic, in memory), availableParallelism() - 2 files at a
+//   time (at least one). It runs at nice 10, so it takes only the CPU the real lane leaves idle
+//   (its swarms mostly wait on the wall clock).
+// The real lane's output is live, the simulated lane's follows when both ended; then the slowest
+// files of each lane (PEERCASTER_TEST_TIMES=all: every file) and each lane's wall time.
+import { spawn } from 'node:child_process'
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs'
+import { availableParallelism, setPriority, tmpdir } from 'node:os'
 import { join } from 'node:path'
 
 function findTests(dir) {
@@ -14,15 +26,84 @@ function findTests(dir) {
   return out
 }
 
+const REAL_DIRS = ['test/e2e/', 'test/cli/', 'test/app/', 'test/net/', 'test/media/']
+const SIMULATED_NICE = 10
+const SLOWEST_SHOWN = process.env.PEERCASTER_TEST_TIMES === 'all' ? Number.POSITIVE_INFINITY : 12
+
 const filter = process.argv.slice(2)
 const files = findTests('test').filter((f) => filter.length === 0 || filter.some((s) => f.includes(s)))
 if (files.length === 0) {
   console.error('no test files found under test/')
   process.exit(1)
 }
-const result = spawnSync(
-  process.execPath,
-  ['--import', './scripts/polyfills.mjs', '--import', 'tsx', '--test', '--test-reporter=spec', ...files],
-  { stdio: 'inherit' },
+const isReal = (f) => REAL_DIRS.some((d) => f.startsWith(d))
+const timesDir = mkdtempSync(join(tmpdir(), 'peercaster-test-times-'))
+
+/** Runs `laneFiles` in one node --test process; resolves with its exit code and what it printed. */
+function runLane(name, laneFiles, { live, nice, concurrency }) {
+  if (laneFiles.length === 0) return Promise.resolve({ name, code: 0, output: '', ms: 0, count: 0 })
+  const began = performance.now()
+  const timesFile = join(timesDir, `${name}.txt`)
+  const child = spawn(
+    process.execPath,
+    [
+      ...[
+        '--import',
+        './scripts/polyfills.mjs',
+        '--import',
+        'tsx',
+        '--test',
+        `--test-concurrency=${concurrency}`,
+      ],
+      ...['--test-reporter=spec', '--test-reporter-destination=stdout'],
+      ...['--test-reporter=./scripts/file-times-reporter.mjs', `--test-reporter-destination=${timesFile}`],
+      ...laneFiles,
+    ],
+    { stdio: ['ignore', live ? 'inherit' : 'pipe', live ? 'inherit' : 'pipe'] },
+  )
+  // Set before the runner starts its first file: every file's process inherits it.
+  if (nice) setPriority(child.pid, nice)
+  let output = ''
+  child.stdout?.on('data', (d) => (output += d))
+  child.stderr?.on('data', (d) => (output += d))
+  return new Promise((resolve) => {
+    child.on('close', (code) => {
+      let times = ''
+      try {
+        const lines = readFileSync(timesFile, 'utf8').split('\n').filter(Boolean)
+        times =
+          lines.slice(0, SLOWEST_SHOWN).join('\n') +
+          (lines.length > SLOWEST_SHOWN ? `\n  (+${lines.length - SLOWEST_SHOWN} faster files)` : '')
+      } catch {}
+      resolve({
+        name,
+        code: code ?? 1,
+        output,
+        times,
+        ms: performance.now() - began,
+        count: laneFiles.length,
+      })
+    })
+  })
+}
+
+const real = runLane(
+  'real',
+  files.filter((f) => isReal(f)),
+  { live: true, nice: 0, concurrency: 1 },
 )
-process.exit(result.status ?? 1)
+const simulated = runLane(
+  'simulated',
+  files.filter((f) => !isReal(f)),
+  { live: false, nice: SIMULATED_NICE, concurrency: Math.max(1, availableParallelism() - 2) },
+)
+const lanes = [await real, await simulated]
+for (const lane of lanes) if (lane.output) process.stdout.write(`\n── ${lane.name} lane ──\n${lane.output}`)
+process.stdout.write('\nwall time per file, slowest first:\n')
+for (const lane of lanes) if (lane.times) process.stdout.write(`${lane.name} lane:\n${lane.times}\n`)
+for (const lane of lanes.filter((l) => l.count > 0))
+  process.stdout.write(
+    `${lane.name} lane: ${lane.count} file${lane.count === 1 ? '' : 's'}, ${(lane.ms / 1000).toFixed(1)} s, ${lane.code === 0 ? 'passed' : `FAILED (exit ${lane.code})`}\n`,
+  )
+rmSync(timesDir, { recursive: true, force: true })
+process.exit(lanes.some((l) => l.code !== 0) ? 1 : 0)

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict'
-import { spawnSync } from 'node:child_process'
+import { execFile } from 'node:child_process'
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -56,12 +56,36 @@ test('the same seed gives a byte-identical results.json; another seed does not',
   assert.ok(readFileSync(join(dir, 'a', 'cdf-startup-delay.svg'), 'utf8').includes('CDF of startup delay'))
 })
 
-function cli(...args: string[]) {
-  return spawnSync(process.execPath, ['bin/peercaster.mjs', ...args], { encoding: 'utf8' })
+interface CliResult {
+  status: number | null
+  stdout: string
+  stderr: string
 }
 
-test('bad input is one line on stderr and exit code 2', () => {
-  const unknown = cli('simulate', 'no-such-preset')
+/** The CLI as a user runs it. Asynchronous, so a test starts its processes side by side. */
+function cli(...args: string[]): Promise<CliResult> {
+  return new Promise((resolve, reject) => {
+    execFile(
+      process.execPath,
+      ['bin/peercaster.mjs', ...args],
+      { encoding: 'utf8' },
+      (err, stdout, stderr) => {
+        const status = err === null ? 0 : typeof err.code === 'number' ? err.code : null
+        if (status === null) reject(err)
+        else resolve({ status, stdout, stderr })
+      },
+    )
+  })
+}
+
+test('bad input is one line on stderr and exit code 2', async () => {
+  const badPath = join(dir, 'bad.yaml')
+  writeFileSync(badPath, readFileSync(scenarioPath, 'utf8').replace('arrivalsPerS: 3', 'arrivalsPerS: -3'))
+  const [unknown, bad, seed] = await Promise.all([
+    cli('simulate', 'no-such-preset'),
+    cli('simulate', badPath),
+    cli('simulate', 'spreadit-chain', '--seed', 'abc'),
+  ])
   assert.equal(unknown.status, 2)
   assert.equal(unknown.stderr.trim().split('\n').length, 1)
   assert.match(
@@ -69,41 +93,38 @@ test('bad input is one line on stderr and exit code 2', () => {
     /unknown preset "no-such-preset" \(presets: spreadit-chain, spreadit-policies(, [a-z0-9-]+)*; or give a scenario file/,
   )
 
-  const badPath = join(dir, 'bad.yaml')
-  writeFileSync(badPath, readFileSync(scenarioPath, 'utf8').replace('arrivalsPerS: 3', 'arrivalsPerS: -3'))
-  const bad = cli('simulate', badPath)
   assert.equal(bad.status, 2)
   assert.equal(
     bad.stderr.trim(),
     `peercaster: ${badPath}: scenario.churn.arrivalsPerS: expected a positive number`,
   )
 
-  const seed = cli('simulate', 'spreadit-chain', '--seed', 'abc')
   assert.equal(seed.status, 2)
   assert.match(seed.stderr, /--seed must be a whole number/)
 })
 
-test('--help explains the commands', () => {
-  const help = cli('--help')
+test('--help explains the commands', async () => {
+  const [help, sub] = await Promise.all([cli('--help'), cli('simulate', '--help')])
   assert.equal(help.status, 0)
   assert.match(help.stdout, /simulate/)
   assert.match(help.stdout, /demo/)
-  const sub = cli('simulate', '--help')
   assert.equal(sub.status, 0)
   assert.match(sub.stdout, /spreadit-policies/)
 })
 
 test('an i3 preset shows each run it simulates on stderr (one line a run off a TTY); results as with --quiet', async () => {
   const shown = join(dir, 'i3-shown')
-  const run = cli('simulate', 'i3-depth', '--peers', '8', '--out', shown)
+  // The child simulates while this process runs the same preset in-process, quietly.
+  const child = cli('simulate', 'i3-depth', '--peers', '8', '--out', shown)
+  const quiet = join(dir, 'i3-quiet')
+  await simulate('i3-depth', { peers: 8, out: quiet, quiet: true, print: () => {} })
+  const run = await child
   assert.equal(run.status, 0, run.stderr)
   const lines = run.stderr.split('\n').filter((l) => l.startsWith('run '))
   assert.deepEqual(
     lines.map((l) => l.replace(/: simulating \d+ s$/, '')),
     Array.from({ length: 10 }, (_, i) => `run ${i + 1}/10 N=8 seed ${i + 1}/10`),
   )
-  const quiet = join(dir, 'i3-quiet')
-  await simulate('i3-depth', { peers: 8, out: quiet, quiet: true, print: () => {} })
   assert.equal(
     readFileSync(join(shown, 'results.json'), 'utf8'),
     readFileSync(join(quiet, 'results.json'), 'utf8'),
