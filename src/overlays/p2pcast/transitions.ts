@@ -85,15 +85,44 @@ export function join(forest: Forest, n: NodeId, contact: NodeId, rng: Rng): OpCo
       cost.rpcs += rebuildSmallForest(forest)
     })
   }
+  let tries = 0
   return withRetries(
     forest,
     `join of ${n}`,
-    (cost) => joinOnce(forest, n, contact, rng, cost),
+    (cost) => {
+      // f > 2 (ours): a contact whose trees are saturated around it (every slot under a complete
+      // node taken by an incomplete one) dead-ends whatever the draws; after a few tries the
+      // joiner asks a node a short random walk away, as it would ask the registry again.
+      const from =
+        forest.f > 2 && tries >= CONTACT_TRIES ? wander(forest, contact, tries, rng, cost) : contact
+      tries++
+      joinOnce(forest, n, from, rng, cost)
+    },
     () => {
       forest.addNode(n)
       rebuildLargeForest(forest)
     },
   )
+}
+
+/** f > 2: joins tried from the registry's contact before trying one a random walk away. */
+const CONTACT_TRIES = 4
+
+/** A random walk of `steps` hops over parent and child links (the source excluded). */
+function wander(forest: Forest, from: NodeId, steps: number, rng: Rng, cost: OpCost): NodeId {
+  let at = from === forest.source ? forest.special : from
+  for (let i = 0; i < steps; i++) {
+    const next: NodeId[] = []
+    for (let t = 0; t < forest.f; t++) {
+      const p = forest.parentOf(at, t)
+      if (p !== undefined && p !== forest.source) next.push(p)
+      next.push(...forest.childrenOf(at, t))
+    }
+    if (next.length === 0) break
+    at = pick(rng, next)
+    cost.walkHops++
+  }
+  return at
 }
 
 /** Operations retried with fresh random draws before giving up (ours; see docs). */
