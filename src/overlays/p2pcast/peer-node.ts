@@ -14,7 +14,15 @@ import {
   type Vote,
 } from './messages.ts'
 import type { P2PCastParams } from './params.ts'
-import { deadPlaceWitnesses, linkState, reconcileDeadPlace } from './peer/dead-places.ts'
+import { DeadDirectory } from './peer/dead-directory.ts'
+import {
+  assembleDeadPlace,
+  deadPlaceWitnesses,
+  linkedByLive,
+  linkState,
+  reconcileDeadPlace,
+  withoutGone,
+} from './peer/dead-places.ts'
 import { MemberList } from './peer/members.ts'
 import { type LockRequest, PlaceLock, txNumber } from './peer/place-lock.ts'
 import { emptyPlace, fromFields, toFields, type Versioned } from './peer/placement.ts'
@@ -35,6 +43,8 @@ const PROBE_MS = 600
 const COMMIT_RESEND_MS = 500
 const COMMIT_RESENDS = 6
 const MAX_TX_ATTEMPTS = 12
+/** Immediate re-runs of an operation within one event (dead places fixed up), at most. */
+const MAX_RERUNS = 16
 /** Deletions a node has queued (one per parent at most, plus slack). */
 const MAX_WANTED = 8
 const HANDOVER_MS = 400
@@ -63,6 +73,9 @@ export const PEER_METRIC = {
   txGiveUps: 'txGiveUps',
   forestResets: 'forestResets',
   lockWaits: 'lockWaits',
+  deadPlaceScrubs: 'deadPlaceScrubs',
+  deadPlacesAssembled: 'deadPlacesAssembled',
+  deadPlaceLookups: 'deadPlaceLookups',
 } as const
 
 type TxPhase = 'probe' | 'read' | 'prepare' | 'commit' | 'backoff'
@@ -137,6 +150,7 @@ export class P2PCastPeerNode implements Protocol<P2PCastMessage> {
   private readonly livenessMs: number
   private tx: Tx | null = null
   private txCounter = 0
+  private runNesting = 0
   private wanted: { target: NodeId; announced: boolean; notBefore: number; since: number }[] = []
   /** Time of the handler being run (nextTx has no `now` of its own). */
   private lastNow = 0
@@ -156,6 +170,8 @@ export class P2PCastPeerNode implements Protocol<P2PCastMessage> {
   private readonly encoder: ParityEncoder | null
   /** Registry (source only): members, for a uniformly random contact. */
   private readonly members = new MemberList(SPECIAL)
+  /** Registry (source only): dead nodes' places reported by their children. */
+  private readonly deadDirectory = new DeadDirectory()
 
   constructor(
     private readonly env: Env<P2PCastMessage>,
@@ -202,7 +218,13 @@ export class P2PCastPeerNode implements Protocol<P2PCastMessage> {
 
   leave(_now: number): void {
     if (this.gone) return
-    if (this.member) for (const c of this.distinctChildren()) this.env.send(c, { type: 'leaving' })
+    if (this.member) {
+      // Also the children of a change we voted for: the COMMIT may land there after we are gone.
+      const children = new Set(this.distinctChildren())
+      for (const next of this.lockOwn.pendingChanges())
+        for (const c of next.children.flat()) children.add(this.wire(c))
+      for (const c of children) this.env.send(c, { type: 'leaving' })
+    }
     this.gone = true
     this.member = false
     this.heartbeatTimer = this.cancel(this.heartbeatTimer)
@@ -266,7 +288,11 @@ export class P2PCastPeerNode implements Protocol<P2PCastMessage> {
         this.rememberGrandPlace(from, msg)
         return
       case 'ask': {
-        const known = this.parentPlaces.get(msg.node) ?? this.grandPlaces.get(msg.node)
+        const known =
+          this.parentPlaces.get(msg.node) ??
+          this.grandPlaces.get(msg.node) ??
+          this.deadDirectory.lookup(msg.node)
+        if (known && this.isSource) this.env.metric(PEER_METRIC.deadPlaceLookups, 1)
         if (known)
           this.env.send(from, {
             type: 'known',
@@ -277,7 +303,8 @@ export class P2PCastPeerNode implements Protocol<P2PCastMessage> {
         return
       }
       case 'known':
-        this.onKnown(now, msg)
+        if (msg.tx === PLACE_QUERY) this.onPlaceReport(from, msg)
+        else this.onKnown(now, msg)
         return
       case 'leaving':
         if (this.isParent(from)) this.want(from, true)
@@ -293,7 +320,10 @@ export class P2PCastPeerNode implements Protocol<P2PCastMessage> {
         if (this.isSource) this.members.add(from)
         return
       case 'delete':
-        if (this.isSource) this.members.drop(msg.node)
+        if (this.isSource) {
+          this.members.drop(msg.node)
+          this.deadDirectory.forget(msg.node)
+        }
         return
       case 'contact':
         if (!this.member && this.wantJoin && this.tx?.kind === 'join' && this.tx.attempt < 0) {
@@ -474,11 +504,25 @@ export class P2PCastPeerNode implements Protocol<P2PCastMessage> {
   private want(target: NodeId, announced: boolean): void {
     if (this.suspected.has(target)) return
     // Without the parent's place (no UPDATE from it yet) we cannot run its deletion; its other
-    // children can, and we look again at the next beat.
-    if (!this.parentPlaces.has(target)) return
+    // children can, and we look again at the next beat. Meanwhile ask the registry, which keeps the
+    // places other children reported (ours).
+    if (!this.parentPlaces.has(target)) {
+      if (!this.isSource) this.env.send(this.ctx.source, { type: 'ask', tx: PLACE_QUERY, node: target })
+      return
+    }
     if (this.wanted.length >= MAX_WANTED) return
     this.suspected.add(target)
     this.env.metric(PEER_METRIC.parentFailures, 1)
+    // §7: the child of a dead parent tells the registry; ours: with the place it holds.
+    if (!this.isSource) {
+      const v = this.parentPlaces.get(target)!
+      this.env.send(this.ctx.source, {
+        type: 'known',
+        tx: PLACE_QUERY,
+        node: target,
+        ...toFields(v.version, v.placement),
+      })
+    }
     // One child coordinates (ours): all children noticing at once would collide on the same
     // nodes round after round. The first in id order starts at once, the k-th waits k periods
     // in case the ones before it are dead too.
@@ -585,6 +629,26 @@ export class P2PCastPeerNode implements Protocol<P2PCastMessage> {
 
   /** Run the operation on a partial forest; fetch what is missing, or prepare what it changed. */
   private runTx(now: number, tx: Tx): void {
+    // Each fix-up of a dead place runs the operation again at once; a fix-up that does not converge
+    // must not recurse for ever.
+    if (this.runNesting >= MAX_RERUNS) {
+      this.abortTx(now, tx)
+      return
+    }
+    this.runNesting++
+    try {
+      this.runTxOnce(now, tx)
+    } finally {
+      this.runNesting--
+    }
+  }
+
+  private runTxOnce(now: number, tx: Tx): void {
+    if (tx.kind === 'delete' && !this.isParent(tx.target)) {
+      // A commit meanwhile (another child's deletion of it) gave us another parent: not ours any more.
+      this.finishTx(now, tx, false)
+      return
+    }
     tx.used = new Set()
     const forest = Forest.partial(this.f, this.ctx.source, SPECIAL, (id) => this.loadForTx(tx, id))
     try {
@@ -685,13 +749,14 @@ export class P2PCastPeerNode implements Protocol<P2PCastMessage> {
 
   private loadForTx(tx: Tx, id: NodeId): Placement {
     tx.used.add(id)
-    const read = tx.reads.get(id)
-    if (read) return read.placement
+    // A dead node's place as the operation has fixed it up, even if it answered a read before dying.
     if (tx.dead.has(id)) {
       const cached = this.deadPlace(tx, id)
       if (cached) return cached
       throw new LocalProtocolError(`p2pcast: place of dead node ${id} unknown`)
     }
+    const read = tx.reads.get(id)
+    if (read) return read.placement
     if (this.isLocal(id)) {
       const v = id === SPECIAL ? this.special! : this.own
       tx.reads.set(id, { version: v.version, placement: copyPlacement(v.placement) })
@@ -752,9 +817,29 @@ export class P2PCastPeerNode implements Protocol<P2PCastMessage> {
     tx.waiting = new Set(tx.participants)
     if (tx.kind === 'join') this.becomeMember(now, tx.writes.get(this.env.self)!)
     for (const key of tx.participants) this.sendCommit(now, tx, key)
+    this.learnCommittedPlaces(tx)
     if (this.tx !== tx) return
     tx.timer = this.cancel(tx.timer)
     tx.timer = this.env.setTimer(COMMIT_RESEND_MS, TIMER_TX)
+  }
+
+  /**
+   * The coordinator knows the places it just committed: keep its new parents', for it may have to
+   * delete one before that parent's UPDATE comes (seen: a parent that left between its yes vote and
+   * the COMMIT never applied it, never sent an UPDATE, and the child could not delete it).
+   */
+  private learnCommittedPlaces(tx: Tx): void {
+    for (const p of this.watchedParents()) {
+      if (p === undefined || p === this.ctx.source || this.isLocal(p)) continue
+      const read = tx.reads.get(p)
+      if (!read) continue
+      const written = tx.writes.get(p)
+      const place: Versioned = written
+        ? { version: read.version + 1, placement: copyPlacement(written) }
+        : { version: read.version, placement: copyPlacement(read.placement) }
+      const known = this.parentPlaces.get(p)
+      if (!known || known.version < place.version) this.parentPlaces.set(p, place)
+    }
   }
 
   private sendCommit(now: number, tx: Tx, key: NodeId): void {
@@ -816,6 +901,7 @@ export class P2PCastPeerNode implements Protocol<P2PCastMessage> {
         }
         tx.reads = new Map()
         tx.prefetched = new Set()
+        tx.askedAbout = new Set()
         tx.seed = this.env.rng.int(0x7fffffff)
         this.runTx(now, tx)
         return
@@ -829,6 +915,11 @@ export class P2PCastPeerNode implements Protocol<P2PCastMessage> {
    */
   private deleteSilent(now: number, tx: Tx, silent: NodeId[]): boolean {
     const unknown = silent.filter((z) => !this.deadPlace(tx, z))
+    if (this.dropGone(tx, unknown)) {
+      tx.waiting.clear()
+      this.runTx(now, tx)
+      return true
+    }
     if (unknown.length === 0) {
       for (const z of silent) {
         tx.deadPlaces.set(z, copyPlacement(this.deadPlace(tx, z)!))
@@ -848,10 +939,55 @@ export class P2PCastPeerNode implements Protocol<P2PCastMessage> {
         this.txSend(tx, id, { type: 'ask', tx: tx.id, node: z })
         n++
       }
-      asked ||= n > 0
+      // The registry keeps the places children reported with their suspicion (ours).
+      if (!this.isSource) this.txSend(tx, this.ctx.source, { type: 'ask', tx: tx.id, node: z })
+      asked ||= n > 0 || !this.isSource
     }
-    if (!asked) return false
-    tx.timer = this.env.setTimer(TX_REPLY_MS, TIMER_TX)
+    if (asked) {
+      tx.timer = this.env.setTimer(TX_REPLY_MS, TIMER_TX)
+      return true
+    }
+    // Nobody (more) to ask: put the places together from what links to them (ours, counted).
+    const assembled = new Map<NodeId, Placement>()
+    for (const z of unknown) {
+      const place = assembleDeadPlace(this.f, z, tx.reads, tx.dead, (d) => this.deadPlace(tx, d))
+      if (!place) return false
+      assembled.set(z, place)
+    }
+    for (const z of silent) {
+      tx.deadPlaces.set(z, assembled.get(z) ?? copyPlacement(this.deadPlace(tx, z)!))
+      tx.dead.add(z)
+    }
+    this.env.metric(PEER_METRIC.deadPlacesAssembled, assembled.size)
+    tx.waiting.clear()
+    this.runTx(now, tx)
+    return true
+  }
+
+  /**
+   * Silent nodes of unknown place that no live node we read links to are named only by stale
+   * copies of dead places (another operation removed them): take them out of those places, which
+   * are completed from the live nodes read (ours; counted as `deadPlaceScrubs`). True if it did.
+   */
+  private dropGone(tx: Tx, silent: NodeId[]): boolean {
+    const gone = new Set(silent.filter((z) => !linkedByLive(z, tx.reads, tx.dead)))
+    if (gone.size === 0) return false
+    const fixed = new Map<NodeId, Placement>()
+    for (const d of tx.dead) {
+      const place = this.deadPlace(tx, d)
+      if (!place) continue
+      if (
+        !place.parent.some((p) => p !== undefined && gone.has(p)) &&
+        !place.children.flat().some((c) => gone.has(c))
+      )
+        continue
+      const without = withoutGone(place, d, gone, tx.reads, tx.dead)
+      if (!without) return false
+      fixed.set(d, without)
+    }
+    if (fixed.size === 0) return false
+    for (const [d, place] of fixed) tx.deadPlaces.set(d, place)
+    this.env.metric(PEER_METRIC.deadPlaceScrubs, 1)
     return true
   }
 
@@ -872,7 +1008,28 @@ export class P2PCastPeerNode implements Protocol<P2PCastMessage> {
   }
 
   private deadPlace(tx: Tx, id: NodeId): Placement | undefined {
-    return tx.deadPlaces.get(id) ?? (this.parentPlaces.get(id) ?? this.grandPlaces.get(id))?.placement
+    const held =
+      tx.reads.get(id) ??
+      this.parentPlaces.get(id) ??
+      this.grandPlaces.get(id) ??
+      (this.isSource ? this.deadDirectory.lookup(id) : undefined)
+    return tx.deadPlaces.get(id) ?? held?.placement
+  }
+
+  /**
+   * KNOWN outside any operation: at the source, a child reporting its dead parent's place (kept for
+   * peers that ask); at a peer, the registry's answer about a dead parent whose place it lacked.
+   */
+  private onPlaceReport(from: NodeId, msg: Known): void {
+    if (msg.parents.length !== this.f) return
+    const place: Versioned = { version: msg.version, placement: fromFields(this.f, msg) }
+    if (this.isSource) {
+      this.deadDirectory.report(msg.node, place)
+      return
+    }
+    if (from !== this.ctx.source || !this.isParent(msg.node) || this.parentPlaces.has(msg.node)) return
+    this.env.metric(PEER_METRIC.deadPlaceLookups, 1)
+    this.parentPlaces.set(msg.node, place)
   }
 
   private onKnown(now: number, msg: Known): void {

@@ -88,3 +88,74 @@ export function deadPlaceWitnesses(
   }
   return [...out]
 }
+
+/**
+ * A dead node's place without `gone` (silent nodes no live node we read links to: only stale copies
+ * of dead places still name them, so another operation already removed them): a gone parent is
+ * replaced by the live node read that lists `x` as a child in that tree, and children are completed
+ * with the live nodes read that name `x` as parent. Null when a tree's parent cannot be found.
+ */
+export function withoutGone(
+  place: Placement,
+  x: NodeId,
+  gone: ReadonlySet<NodeId>,
+  reads: ReadonlyMap<NodeId, Versioned>,
+  dead: ReadonlySet<NodeId>,
+): Placement | null {
+  const live = [...reads].filter(([id]) => !dead.has(id) && !gone.has(id))
+  const parent: NodeId[] = []
+  const children: NodeId[][] = []
+  for (let t = 0; t < place.parent.length; t++) {
+    let p = place.parent[t]
+    if (p === undefined || gone.has(p)) p = live.find(([, v]) => v.placement.children[t]?.includes(x))?.[0]
+    if (p === undefined) return null
+    parent.push(p)
+    const kept = new Set((place.children[t] ?? []).filter((c) => !gone.has(c)))
+    for (const [id, v] of live) if (v.placement.parent[t] === x) kept.add(id)
+    children.push([...kept])
+  }
+  return { parent, children }
+}
+
+/** Some live node read links to `z` (as parent or child). */
+export function linkedByLive(
+  z: NodeId,
+  reads: ReadonlyMap<NodeId, Versioned>,
+  dead: ReadonlySet<NodeId>,
+): boolean {
+  for (const [id, v] of reads) {
+    if (id === z || dead.has(id)) continue
+    if (v.placement.parent.includes(z) || v.placement.children.some((list) => list.includes(z))) return true
+  }
+  return false
+}
+
+/**
+ * A dead node's place put together from what links to it, when nobody could tell it (its children
+ * are dead or never learned it): in each tree the parent is the node read (or a dead node whose
+ * place we hold) listing it as a child, the children the nodes naming it as parent. Null when some
+ * tree has no parent: then it cannot be removed consistently.
+ */
+export function assembleDeadPlace(
+  f: number,
+  z: NodeId,
+  reads: ReadonlyMap<NodeId, Versioned>,
+  dead: ReadonlySet<NodeId>,
+  deadPlaceOf: (id: NodeId) => Placement | undefined,
+): Placement | null {
+  const places: [NodeId, Placement][] = []
+  for (const [id, v] of reads) if (id !== z && !dead.has(id)) places.push([id, v.placement])
+  for (const d of dead) {
+    const p = d === z ? undefined : deadPlaceOf(d)
+    if (p) places.push([d, p])
+  }
+  const parent: NodeId[] = []
+  const children: NodeId[][] = []
+  for (let t = 0; t < f; t++) {
+    const p = places.find(([, place]) => place.children[t]?.includes(z))?.[0]
+    if (p === undefined) return null
+    parent.push(p)
+    children.push(places.filter(([, place]) => place.parent[t] === z).map(([id]) => id))
+  }
+  return { parent, children }
+}

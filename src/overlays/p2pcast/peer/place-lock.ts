@@ -98,6 +98,11 @@ export class PlaceLock {
     return held
   }
 
+  /** New places of the changes this place voted for and has not seen committed or aborted. */
+  pendingChanges(): Placement[] {
+    return this.holders.flatMap((h) => (h.next ? [h.next] : []))
+  }
+
   /** Drop holders whose lease ended; true if any did. */
   expire(now: number): boolean {
     const before = this.holders.length
