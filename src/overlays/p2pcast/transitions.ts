@@ -102,11 +102,15 @@ export function join(forest: Forest, n: NodeId, contact: NodeId, rng: Rng): OpCo
       forest.addNode(n)
       rebuildLargeForest(forest)
     },
+    // f > 2: a try from a walked-to contact is a short walk; a rebuild moves the whole forest.
+    forest.f > 2 ? JOIN_TRIES_WIDE : MAX_OPERATION_TRIES,
   )
 }
 
 /** f > 2: joins tried from the registry's contact before trying one a random walk away. */
 const CONTACT_TRIES = 4
+/** f > 2: join tries (most from walked-to contacts) before the join rebuilds the forest. */
+const JOIN_TRIES_WIDE = 64
 
 /** A random walk of `steps` hops over parent and child links (the source excluded). */
 function wander(forest: Forest, from: NodeId, steps: number, rng: Rng, cost: OpCost): NodeId {
@@ -134,10 +138,16 @@ const MAX_OPERATION_TRIES = 16
  * f > 2, when every try dead-ends, `rebuild` does the operation by building the whole forest anew
  * (bootstrap.ts, ours); counted in `rebuilds`. With f = 2 the tries have never all failed.
  */
-function withRetries(forest: Forest, what: string, op: (cost: OpCost) => void, rebuild?: () => void): OpCost {
+function withRetries(
+  forest: Forest,
+  what: string,
+  op: (cost: OpCost) => void,
+  rebuild?: () => void,
+  tries = MAX_OPERATION_TRIES,
+): OpCost {
   let last: unknown
   const cost: OpCost = { walkHops: 0, rpcs: 0, fallbacks: 0, rebuilds: 0 }
-  for (let i = 0; i < MAX_OPERATION_TRIES; i++) {
+  for (let i = 0; i < tries; i++) {
     forest.begin()
     try {
       op(cost)
@@ -167,9 +177,7 @@ function withRetries(forest: Forest, what: string, op: (cost: OpCost) => void, r
     cost.rpcs += forest.size
     return cost
   }
-  throw new LocalProtocolError(
-    `p2pcast: ${what} failed ${MAX_OPERATION_TRIES} times: ${(last as Error).message}`,
-  )
+  throw new LocalProtocolError(`p2pcast: ${what} failed ${tries} times: ${(last as Error).message}`)
 }
 
 /** A random choice led nowhere: the operation is rolled back and retried. */
