@@ -291,7 +291,7 @@ export class P2PCastPeerNode implements Protocol<P2PCastMessage> {
         const known =
           this.parentPlaces.get(msg.node) ??
           this.grandPlaces.get(msg.node) ??
-          this.deadDirectory.lookup(msg.node)
+          (this.isSource ? this.deadDirectory.lookup(msg.node, this.f) : undefined)
         if (known && this.isSource) this.env.metric(PEER_METRIC.deadPlaceLookups, 1)
         if (known)
           this.env.send(from, {
@@ -507,7 +507,17 @@ export class P2PCastPeerNode implements Protocol<P2PCastMessage> {
     // children can, and we look again at the next beat. Meanwhile ask the registry, which keeps the
     // places other children reported (ours).
     if (!this.parentPlaces.has(target)) {
-      if (!this.isSource) this.env.send(this.ctx.source, { type: 'ask', tx: PLACE_QUERY, node: target })
+      if (!this.isSource && this.member) {
+        this.env.send(this.ctx.source, { type: 'ask', tx: PLACE_QUERY, node: target })
+        // Our own place names the dead parent: it completes the registry's picture of it.
+        const own = this.own
+        this.env.send(this.ctx.source, {
+          type: 'known',
+          tx: PLACE_QUERY,
+          node: this.env.self,
+          ...toFields(own.version, own.placement),
+        })
+      }
       return
     }
     if (this.wanted.length >= MAX_WANTED) return
@@ -1012,7 +1022,7 @@ export class P2PCastPeerNode implements Protocol<P2PCastMessage> {
       tx.reads.get(id) ??
       this.parentPlaces.get(id) ??
       this.grandPlaces.get(id) ??
-      (this.isSource ? this.deadDirectory.lookup(id) : undefined)
+      (this.isSource ? this.deadDirectory.lookup(id, this.f) : undefined)
     return tx.deadPlaces.get(id) ?? held?.placement
   }
 

@@ -1,7 +1,8 @@
 // The registry's memory of dead nodes' places in peer mode (ours). §7: "the child of a dead parent"
-// reports it to the registry with DELETE; here that report also carries the place the child holds,
-// so that a peer whose operation meets the dead node and finds nobody around who knows its place
-// (its children dead too, or never told) can ask the registry (the source) instead of giving up.
+// reports it to the registry with DELETE; here that report also carries the place the child holds
+// (or, when it holds none, the child's own place, which names the dead parent), so that a peer whose
+// operation meets the dead node and finds nobody around who knows its place (its children dead too,
+// or never told) can ask the registry (the source) instead of giving up.
 import type { NodeId } from '../../../core/ids.ts'
 import type { Versioned } from './placement.ts'
 
@@ -24,8 +25,28 @@ export class DeadDirectory {
     if (this.places.size > MAX_DEAD_PLACES) this.places.delete(this.places.keys().next().value!)
   }
 
-  lookup(node: NodeId): Versioned | undefined {
-    return this.places.get(node)
+  /**
+   * The node's place as reported, completed with the reported places that name it as parent (its
+   * children that never learned its place) or list it as a child. Undefined when some tree has no
+   * parent.
+   */
+  lookup(node: NodeId, f: number): Versioned | undefined {
+    const copy = this.places.get(node)
+    const parent: NodeId[] = []
+    const children: NodeId[][] = []
+    for (let t = 0; t < f; t++) {
+      let p = copy?.placement.parent[t]
+      const kids = new Set(copy?.placement.children[t] ?? [])
+      for (const [id, v] of this.places) {
+        if (id === node) continue
+        if (v.placement.parent[t] === node) kids.add(id)
+        if (p === undefined && v.placement.children[t]?.includes(node)) p = id
+      }
+      if (p === undefined) return undefined
+      parent.push(p)
+      children.push([...kids])
+    }
+    return { version: copy?.version ?? 0, placement: { parent, children } }
   }
 
   /** The node was deleted (or is alive after all). */
