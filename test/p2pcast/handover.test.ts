@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { DeliveredSeqs, RecentChunks } from '../../src/overlays/p2pcast/backfill.ts'
+import { DeliveredSeqs, HoleWatch, PendingAsks, RecentChunks } from '../../src/overlays/p2pcast/backfill.ts'
 import { FirstCopy, GraceEdges, UploadCredit } from '../../src/overlays/p2pcast/handover.ts'
 import type { ChunkMessage } from '../../src/stream/chunk.ts'
 
@@ -96,4 +96,50 @@ test('recent chunks: a backfill picks only the asked seqs it holds', () => {
     [1, 3],
   )
   assert.deepEqual(r.pick(50, []), [])
+})
+
+test('hole watch: a seq is a hole once every feed has gone past it or is silent; asked again after the retry time', () => {
+  const holes = new HoleWatch(2, 1, 500, 1000)
+  const d = new DeliveredSeqs(64)
+  for (const s of [0, 1, 4]) d.note(s)
+  holes.heard(0, 0, 4)
+  holes.heard(0, 1, 1)
+  assert.deepEqual(holes.due(100, d, 32, 256), [], 'stripe 1 is at group 1 and not silent: 2 and 3 may come')
+  assert.deepEqual(holes.due(600, d, 32, 256), [], 'both silent: nothing flows, nobody to ask')
+  holes.heard(600, 0, 5)
+  d.note(5)
+  assert.deepEqual(holes.due(600, d, 32, 256), [2, 3], 'stripe 1 silent (cut), stripe 0 past them')
+  assert.deepEqual(holes.due(700, d, 32, 256), [], 'just asked')
+  holes.heard(1700, 0, 6)
+  assert.deepEqual(holes.due(1700, d, 32, 256), [2, 3], 'still missing after the retry time')
+  d.note(2)
+  holes.clear()
+  holes.heard(3000, 0, 9)
+  assert.deepEqual(holes.due(3000, d, 32, 256), [3])
+})
+
+test('pending asks: bounded children and seqs, forgotten after the wait, each seq taken once', () => {
+  const p = new PendingAsks(2, 3, 1000)
+  p.add(0, 'a', [1, 2, 3, 4, 5])
+  p.add(0, 'b', [4])
+  p.add(0, 'c', [4])
+  assert.equal(p.size, 2, 'at most 2 children wait')
+  assert.deepEqual(p.take(10, 1), [], 'only the newest 3 seqs are kept')
+  assert.deepEqual(p.take(10, 4), ['a', 'b'])
+  assert.deepEqual(p.take(10, 4), [], 'taken once')
+  assert.equal(p.size, 1, "b's ask is done")
+  assert.deepEqual(p.take(2000, 5), [], 'past the wait')
+  assert.equal(p.size, 0)
+})
+
+test('first copy: seen() tells offered seqs without taking them', () => {
+  const f = new FirstCopy(8)
+  f.take(5)
+  f.take(3)
+  assert.equal(f.seen(3), true)
+  assert.equal(f.seen(4), false)
+  assert.equal(f.seen(4), false, 'seen() does not take')
+  assert.equal(f.seen(9), false, 'newer than anything offered')
+  f.take(20)
+  assert.equal(f.seen(5), true, 'older than the span counts as offered')
 })

@@ -103,18 +103,72 @@ test('backfill: the parent resends only the asked seqs it holds', () => {
   assert.deepEqual(sent, [], 'a node that is not our child gets nothing')
 })
 
-test('backfill: after a repair the child asks its new parent for exactly the seqs it lacks', () => {
+test('backfill: once every feed has gone past or is cut, the child asks a flowing parent for exactly the seqs it lacks', () => {
   const { node, sent } = viewer()
   node.onMessage(0, SOURCE, place(1, [2, 3], [[5], []]))
   for (const seq of [0, 1, 2]) node.onMessage(10 + seq, 2, chunk(data(seq)))
   node.onMessage(20, 3, chunk(buildParity([data(3)], 2)))
   // Seq 3 came only as parity (rebuilt: not asked for); 4 and 5 are lost on both stripes. Tree 0's
-  // parent 2 dies, 4 takes its place.
+  // parent 2 dies, 4 takes its place; tree 1's feed (3) stays silent.
   node.onMessage(600, SOURCE, place(2, [4, 3], [[5], []]))
   node.onMessage(700, 4, chunk(data(6)))
   assert.deepEqual(to(sent, 4), [{ type: 'backfill', seqs: [4, 5] }])
+  assert.deepEqual(to(sent, 3), [], 'the silent parent is not asked')
   node.onMessage(710, 4, chunk(data(8)))
-  assert.equal(to(sent, 4).length, 1, 'asked once per repair')
+  assert.deepEqual(to(sent, 4).slice(1), [{ type: 'backfill', seqs: [7] }], 'a new hole; 4 and 5 not again')
+  // After the retry time the seqs still missing are asked again.
+  node.onMessage(1800, 4, chunk(data(9)))
+  assert.deepEqual(to(sent, 4).slice(2), [{ type: 'backfill', seqs: [4, 5, 7] }])
+})
+
+test('backfill: while one feed lags (not cut), a missing seq is not a hole yet', () => {
+  const { node, sent } = viewer()
+  node.onMessage(0, SOURCE, place(1, [2, 3], [[], []]))
+  node.onMessage(10, 3, chunk(buildParity([data(0)], 2)))
+  node.onMessage(20, 2, chunk(data(0)))
+  node.onMessage(30, 2, chunk(data(2)))
+  node.onMessage(40, 2, chunk(data(3)))
+  assert.deepEqual(sent, [], 'seq 1 may still come as parity on the feed heard 30 ms ago')
+  node.onMessage(50, 3, chunk(buildParity([data(2)], 2)))
+  assert.deepEqual(
+    [...to(sent, 2), ...to(sent, 3)],
+    [{ type: 'backfill', seqs: [1] }],
+    'both feeds past seq 1: asked (of one parent)',
+  )
+})
+
+test('backfill: holes are split between the parents whose feeds flow', () => {
+  const { node, sent } = viewer()
+  node.onMessage(0, SOURCE, place(1, [2, 3], [[], []]))
+  node.onMessage(10, 2, chunk(data(0)))
+  node.onMessage(11, 3, chunk(buildParity([data(0)], 2)))
+  node.onMessage(20, 3, chunk(buildParity([data(5)], 2)))
+  node.onMessage(21, 2, chunk(data(6)))
+  const asked = [...to(sent, 2), ...to(sent, 3)].flatMap((m) => (m.type === 'backfill' ? m.seqs : []))
+  assert.deepEqual(
+    asked.sort((a, b) => a - b),
+    [1, 2, 3, 4],
+  )
+  assert.equal(to(sent, 2).length, 1)
+  assert.equal(to(sent, 3).length, 1)
+})
+
+test('backfill: a parent that lacks an asked seq sends it to the child when it arrives', () => {
+  const { node, sent } = viewer()
+  // Child 5 in tree 0. We lack seqs 2 and 3 (cut too), and never relayed them to 5: owed, free.
+  node.onMessage(0, SOURCE, place(1, [2, 3], [[5], []]))
+  node.onMessage(10, 2, chunk(data(0)))
+  node.onMessage(11, 2, chunk(data(1)))
+  node.onMessage(12, 2, chunk(data(4)))
+  sent.length = 0
+  node.onMessage(100, 5, { type: 'backfill', seqs: [1, 2, 3] })
+  assert.deepEqual(seqsTo(sent, 5), [], 'seq 1 was relayed to 5 already and the credit is empty')
+  // Our own backfill brings 2 and 3 (from the tree-1 parent): they go on to the child that asked.
+  node.onMessage(200, 3, chunk(data(3)))
+  node.onMessage(210, 3, chunk(data(2)))
+  assert.deepEqual(seqsTo(sent, 5), [3, 2])
+  node.onMessage(220, 3, chunk(data(2)))
+  assert.deepEqual(seqsTo(sent, 5), [3, 2], 'sent once')
 })
 
 /** A registry-mode source with `n` viewers joined, recording sends and timers. */

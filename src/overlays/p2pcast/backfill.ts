@@ -1,3 +1,4 @@
+import type { NodeId } from '../../core/ids.ts'
 import type { ChunkMessage } from '../../stream/chunk.ts'
 import { SeqBitRing } from '../../stream/seq-bit-ring.ts'
 
@@ -64,7 +65,7 @@ export class DeliveredSeqs {
   private newest = -1
   private oldest = -1
 
-  constructor(private readonly span: number) {
+  constructor(readonly span: number) {
     this.seen = new SeqBitRing(span)
   }
 
@@ -75,6 +76,15 @@ export class DeliveredSeqs {
       this.newest = seq
     } else if (seq <= this.newest - this.span) return
     this.seen.set(seq)
+  }
+
+  get newestSeq(): number {
+    return this.newest
+  }
+
+  /** Whether `seq` was delivered (false for seqs before the first or older than the span). */
+  has(seq: number): boolean {
+    return seq >= this.oldest && seq <= this.newest && seq > this.newest - this.span && this.seen.has(seq)
   }
 
   /** Some seq among the last `lookback` (after the first delivered) never arrived. */
@@ -89,5 +99,130 @@ export class DeliveredSeqs {
     const from = Math.max(this.oldest, this.newest - Math.min(lookback, this.span) + 1)
     for (let s = this.newest; s >= from && out.length < max; s--) if (!this.seen.has(s)) out.push(s)
     return out.reverse()
+  }
+}
+
+/**
+ * Child side: when is a missing seq a hole to ask about? Each feed delivers its stripe in order, so
+ * a data seq is lost for good on a stripe that has gone past its group. It is a hole when every
+ * stripe has gone past it or is cut (no chunk for `silentMs`: its parent is dead or being
+ * replaced, and a new parent starts with live seqs). That is the case when two overlapping repairs
+ * cut every stripe, for the node right below a repaired edge and for every node below it, whose
+ * parents did not change; with one stripe cut, parity leaves no hole. Asking as soon as the first
+ * stripe comes back (instead of when all have) gains a repair's worth of time on the playout
+ * deadline. A seq is asked again after `retryMs` (the next parent in turn: the first may lack it).
+ */
+export class HoleWatch {
+  private readonly newestGroup: number[]
+  private readonly heardAt: number[]
+  private readonly askedAt = new Map<number, number>()
+  private rounds = 0
+
+  /** `stripes`: how many stripes carry chunks (f, or f - 1 without parity); `groupSize`: f - 1. */
+  constructor(
+    stripes: number,
+    private readonly groupSize: number,
+    private readonly silentMs: number,
+    private readonly retryMs: number,
+  ) {
+    this.newestGroup = new Array<number>(stripes).fill(-1)
+    this.heardAt = new Array<number>(stripes).fill(Number.NEGATIVE_INFINITY)
+  }
+
+  /** A regular feed brought a chunk of `group` on stripe t at `now`. */
+  heard(now: number, t: number, group: number): void {
+    if (t >= this.newestGroup.length) return
+    this.heardAt[t] = now
+    if (group > this.newestGroup[t]!) this.newestGroup[t] = group
+  }
+
+  /** Groups below this one are lost on every stripe (past or cut); -1: none. */
+  private lostBelow(now: number): number {
+    let min = Number.POSITIVE_INFINITY
+    for (let t = 0; t < this.newestGroup.length; t++)
+      if (now - this.heardAt[t]! < this.silentMs) min = Math.min(min, this.newestGroup[t]!)
+    return min === Number.POSITIVE_INFINITY ? -1 : min
+  }
+
+  /** Whether stripe t's feed brought a chunk within `silentMs` (its parent is alive and fed). */
+  flowing(now: number, t: number): boolean {
+    return t < this.heardAt.length && now - this.heardAt[t]! < this.silentMs
+  }
+
+  /** The holes to ask about now (ascending, at most `max`), each marked asked at `now`. */
+  due(now: number, delivered: DeliveredSeqs, lookback: number, max: number): number[] {
+    if (!delivered.hasHole(lookback)) return []
+    const below = this.lostBelow(now)
+    if (below <= 0) return []
+    for (const [s, at] of this.askedAt)
+      if (s <= delivered.newestSeq - delivered.span || now - at > this.retryMs) this.askedAt.delete(s)
+    const out: number[] = []
+    for (const s of delivered.missing(lookback, max)) {
+      if (Math.floor(s / this.groupSize) >= below) break
+      if (this.askedAt.has(s)) continue
+      this.askedAt.set(s, now)
+      out.push(s)
+    }
+    if (out.length > 0) this.rounds++
+    return out
+  }
+
+  /** How many rounds of asks so far (the parent asked turns with it). */
+  get turn(): number {
+    return this.rounds
+  }
+
+  clear(): void {
+    this.newestGroup.fill(-1)
+    this.heardAt.fill(Number.NEGATIVE_INFINITY)
+    this.askedAt.clear()
+  }
+}
+
+/**
+ * Parent side: children that asked for seqs we did not hold yet (we were cut too). When one of
+ * them arrives (a backfill from our own parent, a late copy, a rebuild) it goes on to them: the
+ * backfill flows down the cut subtree, each level asking its own parent. At most `maxChildren`
+ * children, each waiting for at most `maxSeqs` seqs for `waitMs`.
+ */
+export class PendingAsks {
+  private readonly asks = new Map<NodeId, { seqs: Set<number>; until: number }>()
+
+  constructor(
+    private readonly maxChildren: number,
+    private readonly maxSeqs: number,
+    private readonly waitMs: number,
+  ) {}
+
+  get size(): number {
+    return this.asks.size
+  }
+
+  add(now: number, child: NodeId, seqs: readonly number[]): void {
+    if (seqs.length === 0) return
+    for (const [c, a] of this.asks) if (a.until < now) this.asks.delete(c)
+    if (!this.asks.has(child) && this.asks.size >= this.maxChildren) return
+    const entry = { seqs: new Set(seqs.slice(-this.maxSeqs)), until: now + this.waitMs }
+    this.asks.set(child, entry)
+  }
+
+  /** The children waiting for `seq` (each forgets it). */
+  take(now: number, seq: number): NodeId[] {
+    if (this.asks.size === 0) return []
+    const out: NodeId[] = []
+    for (const [c, a] of this.asks) {
+      if (a.until < now) {
+        this.asks.delete(c)
+        continue
+      }
+      if (!a.seqs.delete(seq)) continue
+      out.push(c)
+      if (a.seqs.size === 0) this.asks.delete(c)
+    }
+    return out
+  }
+
+  clear(): void {
+    this.asks.clear()
   }
 }

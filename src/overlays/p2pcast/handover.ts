@@ -81,23 +81,29 @@ export class GraceEdges {
  * last `span` seqs of one stripe (a bit each); older seqs count as already seen.
  */
 export class FirstCopy {
-  private readonly seen: SeqBitRing
+  private readonly offered: SeqBitRing
   private newest = -1
 
   constructor(private readonly span = 256) {
-    this.seen = new SeqBitRing(span)
+    this.offered = new SeqBitRing(span)
+  }
+
+  /** Whether `seq` was offered already (seqs older than the span count as offered). */
+  seen(seq: number): boolean {
+    if (seq > this.newest) return false
+    return seq <= this.newest - this.span || this.offered.has(seq)
   }
 
   /** True the first time `seq` is offered (and remembers it). */
   take(seq: number): boolean {
     if (seq > this.newest) {
-      this.seen.clearRange(this.newest + 1, seq + 1)
+      this.offered.clearRange(this.newest + 1, seq + 1)
       this.newest = seq
-      this.seen.set(seq)
+      this.offered.set(seq)
       return true
     }
-    if (seq <= this.newest - this.span || this.seen.has(seq)) return false
-    this.seen.set(seq)
+    if (seq <= this.newest - this.span || this.offered.has(seq)) return false
+    this.offered.set(seq)
     return true
   }
 }

@@ -2,8 +2,8 @@ import { LocalProtocolError } from '../../core/errors.ts'
 import type { NodeId } from '../../core/ids.ts'
 import type { Env, NodeContext, Protocol, TimerId, TopologyView } from '../../core/protocol.ts'
 import type { Chunk, ChunkMessage } from '../../stream/chunk.ts'
-import { ParityEncoder, StripeDecoder, stripeOf } from '../../stream/stripes.ts'
-import { DeliveredSeqs, RecentChunks } from './backfill.ts'
+import { groupOf, ParityEncoder, StripeDecoder, stripeOf } from '../../stream/stripes.ts'
+import { DeliveredSeqs, HoleWatch, PendingAsks, RecentChunks } from './backfill.ts'
 import { FirstCopy, GraceEdges, UploadCredit } from './handover.ts'
 import { MAX_BACKFILL_SEQS, type P2PCastMessage, type Update } from './messages.ts'
 import type { P2PCastParams } from './params.ts'
@@ -23,6 +23,8 @@ export const METRIC = {
   repairMs: 'repairMs',
   /** Chunks a parent resent to a child that asked after a repair (see backfill.ts). */
   backfilledChunks: 'backfilledChunks',
+  /** Backfill copies not sent: extra (not owed) and the upload credit spent. */
+  backfillUnpaid: 'backfillUnpaid',
 } as const
 
 const HEARTBEAT: P2PCastMessage = { type: 'heartbeat' }
@@ -67,13 +69,13 @@ export class P2PCastNode implements Protocol<P2PCastMessage> {
   private readonly relayed: FirstCopy[]
   /** Backfill, parent side: what we delivered lately, for a child that asks after a repair. */
   private readonly recent: RecentChunks
-  /** Backfill, child side: which seqs we delivered, and until when a new parent may be asked. */
+  /** Backfill, child side: which seqs we delivered, and which missing ones are holes to ask about. */
   private readonly deliveredSeqs: DeliveredSeqs
-  private readonly mayAskUntil: number[]
+  private readonly holes: HoleWatch
+  /** Backfill, parent side: children that asked for seqs we did not hold yet. */
+  private readonly pendingAsks: PendingAsks
   /** Per stripe: the parent a move took from us, told to stop once the new parent's feed arrives. */
   private readonly awaitingFeed: (NodeId | undefined)[]
-  /** When each child last got a backfill from us (one per window per child). */
-  private readonly backfilledAt = new Map<NodeId, number>()
   /** Pays for make-before-break copies and backfills (see UploadCredit). */
   private readonly credit: UploadCredit
   private heartbeatTimer: TimerId | null = null
@@ -99,7 +101,8 @@ export class P2PCastNode implements Protocol<P2PCastMessage> {
     this.relayed = Array.from({ length: f }, () => new FirstCopy())
     this.recent = new RecentChunks(params.backfillChunks, params.backfillMs)
     this.deliveredSeqs = new DeliveredSeqs(Math.max(64, 2 * params.backfillChunks))
-    this.mayAskUntil = new Array<number>(f).fill(Number.NEGATIVE_INFINITY)
+    this.holes = new HoleWatch(params.parity ? f : f - 1, f - 1, params.heartbeatMs, 2 * params.heartbeatMs)
+    this.pendingAsks = new PendingAsks(f * f + f, params.backfillChunks, params.backfillMs)
     this.awaitingFeed = new Array<NodeId | undefined>(f).fill(undefined)
     this.credit = new UploadCredit(params.extraUploadShare, 2 * params.backfillChunks + 2 * f)
     const isSource = ctx.role === 'source'
@@ -241,31 +244,22 @@ export class P2PCastNode implements Protocol<P2PCastMessage> {
       if (!this.parents.includes(from)) return
       backfilled = true
     }
+    if (!backfilled) this.holes.heard(now, t, groupOf(msg.chunk, this.f))
     for (const c of this.decoder.push(msg.chunk)) {
       this.env.deliver(c, msg.hops)
       this.deliveredSeqs.note(c.seq)
-      this.recent.push(now, { type: 'chunk', chunk: c, hops: msg.hops + 1 })
+      const out: ChunkMessage = { type: 'chunk', chunk: c, hops: msg.hops + 1 }
+      this.recent.push(now, out)
+      // Children that asked for it while we lacked it too: the backfill flows down the cut subtree.
+      for (const child of this.pendingAsks.take(now, c.seq)) this.sendBackfill(child, out)
     }
-    if (
-      from === this.parents[t] &&
-      now <= this.mayAskUntil[t]! &&
-      this.deliveredSeqs.hasHole(this.params.backfillChunks)
-    ) {
-      this.mayAskUntil[t] = Number.NEGATIVE_INFINITY
-      // The parent holds at most backfillChunks and may be ahead of us: list twice as far back.
-      const seqs = this.deliveredSeqs.missing(2 * this.params.backfillChunks, MAX_BACKFILL_SEQS)
-      this.env.send(from, { type: 'backfill', seqs })
-    }
-    if (!this.relayed[t]!.take(msg.chunk.seq)) return
+    if (!backfilled) this.askForHoles(now)
+    // A backfill goes on only to children that ask for it (above); the regular relay is for live chunks.
+    if (backfilled || !this.relayed[t]!.take(msg.chunk.seq)) return
     const kids = this.children[t]!
     const former = this.formerChildren.size === 0 ? [] : this.formerChildren.inWindow(now, t)
     if (kids.length === 0 && former.length === 0) return
     const out: ChunkMessage = { type: 'chunk', chunk: msg.chunk, hops: msg.hops + 1 }
-    if (backfilled) {
-      // Passing a backfill on down the cut subtree is an extra copy too: paid from the credit.
-      for (const c of kids) if (this.credit.spend()) this.env.send(c, out)
-      return
-    }
     for (let i = 0; i < kids.length; i++) this.env.send(kids[i]!, out)
     if (kids.length > 0) {
       this.lastRelayAt[t] = now
@@ -296,7 +290,8 @@ export class P2PCastNode implements Protocol<P2PCastMessage> {
       this.formerParents.clear()
       this.awaitingFeed.fill(undefined)
       this.recent.clear()
-      this.backfilledAt.clear()
+      this.holes.clear()
+      this.pendingAsks.clear()
       this.joinStartedMs = now
       this.sendJoin()
       return
@@ -316,7 +311,6 @@ export class P2PCastNode implements Protocol<P2PCastMessage> {
         if (wasMember && now - this.lastHeard[t]! > 2 * this.params.heartbeatMs)
           this.env.metric(METRIC.repairMs, now - this.lastHeard[t]!)
         this.lastHeard[t] = now
-        if (wasMember) this.mayAskUntil[t] = now + this.params.backfillMs
       }
       this.parents[t] = msg.parents[t]
     }
@@ -352,20 +346,66 @@ export class P2PCastNode implements Protocol<P2PCastMessage> {
     }
   }
 
-  /** A child asks, after a repair left it a hole, for the seqs it lacks that we hold (once per window). */
+  /**
+   * Every stripe has gone past seqs we never delivered (two overlapping repairs cut them all, here
+   * or above us): ask a parent for them (§7's orphan "opens a TCP connection to the new parent"),
+   * the next parent in turn when a seq is asked again.
+   */
+  private askForHoles(now: number): void {
+    const seqs = this.holes.due(now, this.deliveredSeqs, this.params.backfillChunks, MAX_BACKFILL_SEQS)
+    if (seqs.length === 0) return
+    // Split among the parents whose feeds flow (a cut one would only pass the ask up): each serves
+    // a share, so no uplink carries the whole backfill. A seq asked again goes to the next parent.
+    const asked: NodeId[] = []
+    for (let t = 0; t < this.f; t++) {
+      const p = this.parents[t]
+      if (p !== undefined && p !== this.ctx.source && this.holes.flowing(now, t) && !asked.includes(p))
+        asked.push(p)
+    }
+    if (asked.length === 0) return
+    const share: number[][] = asked.map(() => [])
+    for (let i = 0; i < seqs.length; i++) share[(i + this.holes.turn) % asked.length]!.push(seqs[i]!)
+    for (let i = 0; i < asked.length; i++)
+      if (share[i]!.length > 0) this.env.send(asked[i]!, { type: 'backfill', seqs: share[i]! })
+  }
+
+  /**
+   * A child lacks `seqs`: resend those we hold (paid from the credit); the ones we lack too are
+   * sent when they reach us (our own ask, a late copy, a rebuild).
+   */
   private backfill(now: number, child: NodeId, seqs: readonly number[]): void {
     if (!this.member || !this.childSet.includes(child)) return
-    const last = this.backfilledAt.get(child)
-    if (last !== undefined && now - last < this.params.backfillMs) return
-    if (this.backfilledAt.size >= 4 * this.f) this.backfilledAt.clear()
-    this.backfilledAt.set(child, now)
-    let sent = 0
-    for (const out of this.recent.pick(now, seqs)) {
-      if (!this.credit.spend()) break
-      this.env.send(child, out)
-      sent++
+    const held = this.recent.pick(now, seqs)
+    for (const out of held) this.sendBackfill(child, out)
+    const heldSeqs = new Set(held.map((m) => m.chunk.seq))
+    this.pendingAsks.add(
+      now,
+      child,
+      seqs.filter((s) => !heldSeqs.has(s) && !this.deliveredSeqs.has(s)),
+    )
+  }
+
+  /**
+   * One backfill copy. It is owed, not extra, when we never relayed the child's stripe of that seq
+   * (we were cut too): it stands for the copy we did not send, and is marked sent. Any other is
+   * paid from the credit (none when it is spent).
+   */
+  private sendBackfill(child: NodeId, out: ChunkMessage): void {
+    const seq = out.chunk.seq
+    const g = this.f - 1
+    let owed = false
+    for (let t = 0; t < this.f && !owed; t++) {
+      if (!this.children[t]!.includes(child)) continue
+      // The child's copy of data seq `seq` in tree t: the seq itself on its data stripe, the group on parity.
+      const copy = t === g ? Math.floor(seq / g) : seq % g === t ? seq : -1
+      if (copy >= 0 && !this.relayed[t]!.seen(copy)) owed = this.relayed[t]!.take(copy)
     }
-    if (sent > 0) this.env.metric(METRIC.backfilledChunks, sent)
+    if (!owed && !this.credit.spend()) {
+      this.env.metric(METRIC.backfillUnpaid, 1)
+      return
+    }
+    this.env.send(child, out)
+    this.env.metric(METRIC.backfilledChunks, 1)
   }
 
   // ---- the registry's side (source) -------------------------------------------------------------
