@@ -587,7 +587,10 @@ function resolve(forest: Forest, orphans: Hole[], slots: Hole[], rng: Rng, cost:
 }
 
 function moveSlotDown(forest: Forest, o: Hole, slots: Hole[], rng: Rng, cost: OpCost): boolean {
-  for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+  // f > 2 (ours): a bottom node that takes the orphan must not sit below an incomplete node in the
+  // orphan's tree, and with many trees most do; f = 2 keeps its 16 walks.
+  const attempts = forest.f === 2 ? MAX_ATTEMPTS : MAX_ATTEMPTS * forest.f
+  for (let attempt = 0; attempt < attempts; attempt++) {
     const i = rng.int(slots.length)
     const s = slots[i]!
     const internal = forest.childrenOf(s.node, s.tree).filter((c) => !forest.isLeaf(c, s.tree))
