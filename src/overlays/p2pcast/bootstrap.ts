@@ -61,10 +61,7 @@ export function rebuildSmallForest(forest: Forest, gone?: NodeId): number {
     } else owner.push(undefined)
   }
   const everyone = forest.peers()
-  for (const id of everyone) {
-    for (let t = 0; t < f; t++) if (forest.parentOf(id, t) !== undefined) forest.detach(id, t)
-  }
-  if (gone !== undefined) forest.removeNode(gone)
+  unlinkAll(forest, everyone, gone)
   const peers = everyone.filter((id) => id !== special && id !== gone)
   if (peers.length === 1) {
     // The paper's forest for one peer: it roots every tree, the special node below it in each.
@@ -135,10 +132,7 @@ export function rebuildLargeForest(forest: Forest, gone?: NodeId): void {
     if (u < f) complete[u]!.push(id)
     else incomplete.push(id)
   }
-  for (const id of everyone) {
-    for (let t = 0; t < f; t++) if (forest.parentOf(id, t) !== undefined) forest.detach(id, t)
-  }
-  if (gone !== undefined) forest.removeNode(gone)
+  unlinkAll(forest, everyone, gone)
   const internal = new Set(incomplete)
   for (let t = 0; t < f; t++) {
     const designated = incomplete.map((_, j) => complete[(t + j + 1) % f]![0]!)
@@ -159,4 +153,12 @@ export function rebuildLargeForest(forest: Forest, gone?: NodeId): void {
     }
     for (const [i, j] of incomplete.entries()) forest.attach(j, designated[i]!, t)
   }
+}
+
+/** Detach every edge of `everyone` (the whole forest below the source) and drop `gone`. */
+function unlinkAll(forest: Forest, everyone: readonly NodeId[], gone: NodeId | undefined): void {
+  for (const id of everyone) {
+    for (let t = 0; t < forest.f; t++) if (forest.parentOf(id, t) !== undefined) forest.detach(id, t)
+  }
+  if (gone !== undefined) forest.removeNode(gone)
 }
