@@ -221,8 +221,19 @@ export class P2PCastPeerNode implements Protocol<P2PCastMessage> {
     if (this.member) {
       // Also the children of a change we voted for: the COMMIT may land there after we are gone.
       const children = new Set(this.distinctChildren())
-      for (const next of this.lockOwn.pendingChanges())
-        for (const c of next.children.flat()) children.add(this.wire(c))
+      const pending = this.lockOwn.pendingChanges()[0]
+      if (pending) {
+        for (const c of pending.children.flat()) children.add(this.wire(c))
+        // The place that change gives us goes to the registry (our children keep the one they
+        // have): if it commits without us, our deletion will find our new parents there.
+        if (!this.isSource && pending.parent.every((x) => x !== undefined))
+          this.env.send(this.ctx.source, {
+            type: 'known',
+            tx: PLACE_QUERY,
+            node: this.env.self,
+            ...toFields(this.own.version + 1, pending),
+          })
+      }
       for (const c of children) this.env.send(c, { type: 'leaving' })
     }
     this.gone = true
@@ -686,7 +697,7 @@ export class P2PCastPeerNode implements Protocol<P2PCastMessage> {
             if (fixed) {
               tx.deadPlaces.set(d, fixed)
               this.runTx(now, tx)
-            } else this.abortTx(now, tx)
+            } else if (!this.askRegistryAbout(now, tx, d)) this.abortTx(now, tx)
             return
           }
         }
@@ -743,6 +754,28 @@ export class P2PCastPeerNode implements Protocol<P2PCastMessage> {
     }
     tx.timer = this.cancel(tx.timer)
     tx.timer = this.env.setTimer(TX_REPLY_MS, TIMER_TX)
+  }
+
+  /**
+   * The live neighbours read do not say where a dead node is (a parent that took it on is not among
+   * them): ask the registry, which keeps the places reported for it (ours). False if asked already.
+   */
+  private askRegistryAbout(now: number, tx: Tx, d: NodeId): boolean {
+    if (tx.askedAbout.has(d)) return false
+    tx.askedAbout.add(d)
+    if (this.isSource) {
+      const place = this.deadDirectory.lookup(d, this.f)
+      if (!place) return false
+      tx.deadPlaces.set(d, copyPlacement(place.placement))
+      this.runTx(now, tx)
+      return true
+    }
+    tx.phase = 'read'
+    tx.waiting = new Set([d])
+    this.txSend(tx, this.ctx.source, { type: 'ask', tx: tx.id, node: d })
+    tx.timer = this.cancel(tx.timer)
+    tx.timer = this.env.setTimer(TX_REPLY_MS, TIMER_TX)
+    return true
   }
 
   /** SEARCH the places the run needs (unless prefetched already) and wait for them. */

@@ -78,8 +78,8 @@ export class PlaceLock {
     if (req.version !== version) return 'no'
     this.holders = this.holders.filter((h) => !sameTx(h, req))
     this.waiting = this.waiting.filter((w) => !sameTx(w, req))
-    const blockers = [...this.holders, ...this.waiting].filter((other) => conflicts(req, other))
-    if (blockers.length === 0 && this.holders.length < this.maxHolders) {
+    const blockers = this.blockersOf(req)
+    if (blockers.length === 0) {
       this.holders.push({ ...req, until })
       return 'yes'
     }
@@ -124,14 +124,22 @@ export class PlaceLock {
         out.push({ req, ok: false })
         continue
       }
-      const blockers = [...this.holders, ...this.waiting].filter((other) => conflicts(req, other))
-      if (blockers.length === 0 && this.holders.length < this.maxHolders) {
+      const blockers = this.blockersOf(req)
+      if (blockers.length === 0) {
         this.holders.push({ ...req, until })
         out.push({ req, ok: true })
       } else if (blockers.every((b) => isOlder(req, b))) this.waiting.push(req)
       else out.push({ req, ok: false })
     }
     return out
+  }
+
+  /** What a request must wait for: conflicting holders and queued requests; every holder when full. */
+  private blockersOf(req: LockRequest): LockRequest[] {
+    const full = this.holders.length >= this.maxHolders
+    return [...this.holders, ...this.waiting].filter(
+      (other) => conflicts(req, other) || (full && !sameTx(req, other)),
+    )
   }
 
   /** Everything dropped (a forest reset); the queued requests, to be refused. */
