@@ -84,9 +84,9 @@ test('randomized joins, leaves and crashes (8 seeds x 200 steps): the forest kee
   }
 })
 
-// f > 2 (our generalization): the same overlay with 3 and 4 stripes, through the bootstrap shape
+// f > 2 (our generalization): the same overlay with 3, 4 and 8 stripes, through the bootstrap shape
 // (fewer than f viewers: the source feeds the trees no peer can root) and out of it.
-for (const stripes of [3, 4]) {
+for (const stripes of [3, 4, 8]) {
   test(`f=${stripes}: crashes cost at most one stripe, parity (over ${stripes - 1} data stripes) covers it — continuity 100%`, () => {
     const h = new Harness({ seed: 40 + stripes, params: { stripes } })
     for (let i = 0; i < 40; i++) {
