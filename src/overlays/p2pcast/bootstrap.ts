@@ -4,14 +4,14 @@ import type { Forest } from './forest.ts'
 import { completeTree } from './transitions.ts'
 
 /**
- * Forests too small for the rules (ours; f > 2 only). With N peers, 2 <= N < f, no forest gives
- * every peer f children while no peer takes two stripes from one parent (proof in
- * docs/architecture/p2pcast.md: a peer has at most N - 1 peer parents, so at least f - N + 1 of its
- * f stripes come from the source, more than the f roots can carry). The rule we relax is "every
- * peer uploads f stripes": the special node (the source) roots the f - N trees no peer can and
- * feeds every peer directly in them; each peer roots one tree with every other peer and the special
- * node as its children, so it uploads N stripes and the source the other f - N. Nobody takes two
- * stripes from one peer, so one crash still costs at most one stripe.
+ * Forests too small for the rules (ours; f > 2 only). With N peers, 2 <= N < f, no legal forest
+ * exists (proof in docs/architecture/p2pcast.md: a peer has at most N - 1 peer parents, so it is a
+ * root in at least f - N + 1 trees, and f trees have only f roots). The rule we relax is "the
+ * special node is a leaf in every tree" (the source feeds one node per tree): the special node (the
+ * source) roots the f - N trees no peer can and feeds every peer directly in them; each peer roots
+ * one tree with every other peer and the special node as its children, so it uploads N stripes of
+ * its f (the source carries the rest). Nobody takes two stripes from one peer, so one crash still
+ * costs at most one stripe.
  *
  * The shape is built whole after every join and deletion while the forest is that small. At N = 1
  * it is the paper's own forest (the peer roots every tree above the special node); at N = f it is
@@ -26,8 +26,9 @@ export function inBootstrapRegime(f: number, peers: number): boolean {
 }
 
 /**
- * Whether a forest of `peers` peers (before the operation) is grown or shrunk by the bootstrap
- * construction rather than by the paper's transitions: any size from 1 to f is rebuilt whole.
+ * Whether an operation that leaves `peersAfter` peers is done by the bootstrap construction rather
+ * than by the paper's transitions (f > 2): any result from 1 to f peers is rebuilt whole. (A join
+ * into an empty forest stays the paper's special-node case.)
  */
 export function rebuiltWhole(f: number, peersAfter: number): boolean {
   return f > 2 && peersAfter >= 1 && peersAfter <= f

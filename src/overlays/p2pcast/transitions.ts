@@ -78,7 +78,7 @@ function pick<T>(rng: Rng, items: readonly T[]): T {
 
 /** Insert `n` into the forest, starting from the random contact the registry returned. */
 export function join(forest: Forest, n: NodeId, contact: NodeId, rng: Rng): OpCost {
-  if (forest.f > 2 && rebuiltWhole(forest.f, peerCount(forest) + 1) && peerCount(forest) >= 1) {
+  if (forest.f > 2 && peerCount(forest) >= 1 && rebuiltWhole(forest.f, peerCount(forest) + 1)) {
     // Forests of 2..f peers (f > 2) are built whole (bootstrap.ts): the contact is not needed.
     return withRetries(forest, `join of ${n}`, (cost) => {
       forest.addNode(n)
