@@ -27,7 +27,13 @@ const KINDS = [
   { kind: 'crash+loss', firstSeed: 501, count: 6, gapMs: 700, loss: 0.01 },
 ] as const
 
-const LAST_RESORTS = [PEER_METRIC.forestResets, PEER_METRIC.txGiveUps]
+const LAST_RESORTS = [
+  PEER_METRIC.forestResets,
+  PEER_METRIC.txGiveUps,
+  PEER_METRIC.deadPlaceLookups,
+  PEER_METRIC.deadPlaceScrubs,
+  PEER_METRIC.deadPlacesAssembled,
+]
 console.log(`machine: ${process.arch}, Node ${process.version}`)
 for (const join of JOINS)
   for (const k of KINDS) {
