@@ -17,8 +17,10 @@ export interface DemoSwarmOptions {
   seed?: number
   streamKbps?: number
   maxChildren?: number
-  /** 'spreadit' (default) or 'i3' (through local rendezvous servers). */
-  overlay?: 'spreadit' | 'i3'
+  /** 'spreadit' (default), 'p2pcast' (stripe forest) or 'i3' (through local rendezvous servers). */
+  overlay?: 'spreadit' | 'p2pcast' | 'i3'
+  /** p2pcast: stripes f (default 2); every viewer gets f/(f-1) x the stream of upload and a margin. */
+  stripes?: number
   /** i3: rendezvous servers to start (default 3), one static ring; each end host sits on one's LAN. */
   servers?: number
   /** Viewers joining at once (default 4). */
@@ -68,6 +70,19 @@ const LAN_DELAY_MS = 1
 const UPLOAD_STREAM_MULTIPLES = [1.5, 2.5, 3.5]
 
 /**
+ * p2pcast: a viewer relays exactly f stripes, f/(f-1) x the stream (app/upload-need.ts); the
+ * margin covers make-before-break copies, backfills and control traffic.
+ */
+const P2PCAST_UPLOAD_MARGIN = 1.25
+
+/** p2pcast: while 2 <= N < f peers the source feeds up to N(f-N+1) stripes (docs: bootstrap rule). */
+function p2pcastSourceUploadMultiple(f: number): number {
+  let peak = f
+  for (let n = 2; n < f; n++) peak = Math.max(peak, n * (f - n + 1))
+  return (peak / (f - 1)) * P2PCAST_UPLOAD_MARGIN
+}
+
+/**
  * `peercaster demo`: the sample clip looped by a source and N viewers in this process, all on
  * loopback, each pair of peers behind an emulated WAN link (one-way delay = the sum of both ends'
  * access delays, each uniform in 10-40 ms, so 20-80 ms; ±2 ms jitter). Upload capacities of 1.5 to
@@ -101,6 +116,9 @@ export class DemoSwarm {
         return { delayMs, jitterMs: Math.min(2, delayMs), loss: 0, uploadKbps: Number.POSITIVE_INFINITY }
       }
     const i3 = opts.overlay === 'i3'
+    const stripes = opts.stripes ?? 2
+    const p2pcast = opts.overlay === 'p2pcast'
+    const p2pcastUpload = streamKbps * (stripes / (stripes - 1)) * P2PCAST_UPLOAD_MARGIN
     const servers = new Set<string>()
     const serverKeys: { key: Ed25519PrivateKey; peerId: string; delay: number }[] = []
     for (let i = 0; i3 && i < (opts.servers ?? 3); i++) {
@@ -127,8 +145,9 @@ export class DemoSwarm {
         key,
         peerId: peerIdFromPrivateKey(key).toString(),
         accessDelayMs: accessDelay(),
-        uploadKbps:
-          streamKbps * UPLOAD_STREAM_MULTIPLES[Math.floor(rng.next() * UPLOAD_STREAM_MULTIPLES.length)]!,
+        uploadKbps: p2pcast
+          ? p2pcastUpload
+          : streamKbps * UPLOAD_STREAM_MULTIPLES[Math.floor(rng.next() * UPLOAD_STREAM_MULTIPLES.length)]!,
       }
       delays.set(m.peerId, m.accessDelayMs)
       onLan(m.peerId)
@@ -147,8 +166,10 @@ export class DemoSwarm {
               overlayParams: { maxTriggersPerId: opts.maxChildren ?? DEMO_I3_D },
               rendezvous: rendezvous.map((r) => r.addrs()[0]!),
             }
-          : { overlayParams: { maxChildren: opts.maxChildren ?? 3 } }),
-        uploadKbps: streamKbps * 3.5,
+          : p2pcast
+            ? { overlay: 'p2pcast', overlayParams: { stripes } }
+            : { overlayParams: { maxChildren: opts.maxChildren ?? 3 } }),
+        uploadKbps: streamKbps * (p2pcast ? Math.max(3.5, p2pcastSourceUploadMultiple(stripes)) : 3.5),
         privateKey: sourceKey,
         linkProfile: profile(sourceDelay, sourceId),
         seed: rng.int(2 ** 31),

@@ -52,22 +52,12 @@ function overlayParams(flags: BroadcastFlags): Record<string, unknown> {
   return params
 }
 
-/** Stripe counts the P2PCast forest supports so far (docs/architecture/p2pcast.md, f > 2). */
-const SUPPORTED_STRIPES = [2]
-
-/** `--stripes F` → the p2pcast parameter `stripes`, refused early with the reason when unsupported. */
+/** `--stripes F` → the p2pcast parameter `stripes` (2..16: f-1 data stripes + 1 parity). */
 function stripeCount(flags: BroadcastFlags): number {
   if (flags.overlay !== 'p2pcast') {
     throw new UsageError(`--stripes applies to --overlay p2pcast only (got --overlay ${flags.overlay})`)
   }
-  const f = parseWholeNumber('--stripes', flags.stripes!, 2, 16)
-  if (!SUPPORTED_STRIPES.includes(f)) {
-    throw new UsageError(
-      `--stripes ${f} is not supported yet: the p2pcast forest is implemented for ${SUPPORTED_STRIPES.join(', ')} ` +
-        'stripes (1 data + 1 parity); see docs/architecture/p2pcast.md',
-    )
-  }
-  return f
+  return parseWholeNumber('--stripes', flags.stripes!, 2, 16)
 }
 
 export function broadcastOptions(flags: BroadcastFlags): BroadcasterOptions {
@@ -152,7 +142,10 @@ export function registerBroadcast(program: Command): void {
     .option('--raw', 'raw bytes instead of MPEG-TS (cut by size, joinable anywhere)')
     .option('--overlay <name>', 'overlay to run', 'spreadit')
     .option('--max-children <n>', 'children per node (overlay parameter maxChildren)')
-    .option('--stripes <f>', 'p2pcast: stripes, f-1 data + 1 parity (only 2 so far)')
+    .option(
+      '--stripes <f>',
+      'p2pcast: stripes f (2..16), f-1 data + 1 parity; each viewer uploads f/(f-1) x the stream',
+    )
     .option('--param <key=value...>', 'other overlay parameters, carried in the stream URI')
     .option(
       '--upload-kbps <n>',

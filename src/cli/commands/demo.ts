@@ -37,6 +37,7 @@ export function swarmSummaryLine(s: SwarmSummary): string {
 interface DemoFlags {
   overlay: string
   servers: string
+  stripes?: string
   viewers: string
   seconds?: string
   httpPort: string
@@ -49,16 +50,21 @@ async function runDemo(flags: DemoFlags): Promise<void> {
     flags.seconds === undefined ? undefined : parseWholeNumber('--seconds', flags.seconds, 1, 86_400)
   const httpPort = parseWholeNumber('--http-port', flags.httpPort, 0, 65535)
   const seed = parseWholeNumber('--seed', flags.seed, 0, 0xffffffff)
-  if (flags.overlay !== 'spreadit' && flags.overlay !== 'i3')
-    throw new UsageError(`--overlay must be spreadit or i3, got "${flags.overlay}"`)
+  if (flags.overlay !== 'spreadit' && flags.overlay !== 'p2pcast' && flags.overlay !== 'i3')
+    throw new UsageError(`--overlay must be spreadit, p2pcast or i3, got "${flags.overlay}"`)
   const overlay = flags.overlay
   const servers = parseWholeNumber('--servers', flags.servers, 1, 16)
+  if (flags.stripes !== undefined && overlay !== 'p2pcast')
+    throw new UsageError(`--stripes applies to --overlay p2pcast only (got --overlay ${overlay})`)
+  const stripes = flags.stripes === undefined ? 2 : parseWholeNumber('--stripes', flags.stripes, 2, 16)
   const output = new LiveOutput(2000)
   output.print(
     `peercaster demo: a source looping the sample clip and ${viewers} viewers on loopback, over emulated ` +
       (overlay === 'i3'
         ? `20-80 ms WAN links (i3 through ${servers} local rendezvous servers, D = 3; each host on one server's LAN)`
-        : '20-80 ms WAN links (SpreadIt, at most 3 children per node)'),
+        : overlay === 'p2pcast'
+          ? `20-80 ms WAN links (P2PCast, ${stripes} stripes: ${stripes - 1} data + 1 parity)`
+          : '20-80 ms WAN links (SpreadIt, at most 3 children per node)'),
   )
   let swarm: DemoSwarm
   try {
@@ -69,6 +75,7 @@ async function runDemo(flags: DemoFlags): Promise<void> {
       seed,
       overlay,
       servers,
+      stripes,
       onJoin: (n, total) => output.show([`joining: ${n}/${total} viewers`], Date.now()),
     })
   } catch (err) {
@@ -101,7 +108,12 @@ export function registerDemo(program: Command): void {
     .command('demo')
     .description('a live swarm on this machine: the sample clip to N local viewers over emulated WAN links')
     .option('--viewers <n>', 'local viewers', '12')
-    .option('--overlay <name>', 'spreadit, or i3 (through local rendezvous servers)', 'spreadit')
+    .option(
+      '--overlay <name>',
+      'spreadit, p2pcast (stripe forest), or i3 (through local rendezvous servers)',
+      'spreadit',
+    )
+    .option('--stripes <f>', 'p2pcast: stripes f (2..16), f-1 data + 1 parity', undefined)
     .option('--servers <n>', 'i3: rendezvous servers to start on this machine', '3')
     .option('--seconds <s>', 'stop after this many seconds (default: until Ctrl-C)')
     .option('--http-port <port>', "the watched viewer's player port", String(DEFAULT_HTTP_PORT))
