@@ -4,6 +4,7 @@ import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import type { NodeId } from '../../src/core/ids.ts'
 import { type P2PCastMessage, type P2PCastNode, p2pcast, SPECIAL } from '../../src/overlays/p2pcast/index.ts'
+import { TIMER_HEARTBEAT } from '../../src/overlays/p2pcast/node.ts'
 import { TIMER_PROBE } from '../../src/overlays/p2pcast/registry-role.ts'
 import type { Chunk } from '../../src/stream/chunk.ts'
 import { buildParity } from '../../src/stream/stripes.ts'
@@ -116,9 +117,17 @@ test('backfill: once every feed has gone past or is cut, the child asks a flowin
   assert.deepEqual(to(sent, 3), [], 'the silent parent is not asked')
   node.onMessage(710, 4, chunk(data(8)))
   assert.deepEqual(to(sent, 4).slice(1), [{ type: 'backfill', seqs: [7] }], 'a new hole; 4 and 5 not again')
-  // After the retry time the seqs still missing are asked again.
+  // After the retry time the seqs still missing are asked again, now of the cut parent too (it
+  // gets them through its own ask).
   node.onMessage(1800, 4, chunk(data(9)))
-  assert.deepEqual(to(sent, 4).slice(2), [{ type: 'backfill', seqs: [4, 5, 7] }])
+  const again = [...to(sent, 4).slice(2), ...to(sent, 3)].flatMap((m) =>
+    m.type === 'backfill' ? m.seqs : [],
+  )
+  assert.deepEqual(
+    again.sort((a, b) => a - b),
+    [4, 5, 7],
+  )
+  assert.equal(to(sent, 3).length, 1)
 })
 
 test('backfill: while one feed lags (not cut), a missing seq is not a hole yet', () => {
@@ -212,4 +221,26 @@ test('verified DELETE: the registry probes the suspect; alive keeps it, silence 
   assert.equal(b.registry.has(b.suspect), false, 'a silent suspect is removed')
   b.node.onMessage(520, b.suspect, { type: 'alive' })
   assert.equal(b.registry.has(b.suspect), true, 'a late alive joins it again')
+})
+
+test('a parent silent for reportSilenceMs is reported with DELETE (peer mode’s 1.5 s with 0)', () => {
+  const silentParent = (raw: Record<string, unknown>) => {
+    const { node, sent } = viewer(raw)
+    node.onMessage(0, SOURCE, place(1, [2, 3], [[], []]))
+    node.onMessage(100, 2, chunk(data(0)))
+    for (let t = 100; t <= 1300; t += 200) node.onMessage(t, 3, chunk(buildParity([data(t / 100)], 2)))
+    const reportedAt: number[] = []
+    for (let now = 500; now <= 2000; now += 500) {
+      node.onTimer(now, TIMER_HEARTBEAT, undefined)
+      if (to(sent, SOURCE).some((m) => m.type === 'delete' && m.node === 2)) reportedAt.push(now)
+      sent.length = 0
+    }
+    return reportedAt
+  }
+  assert.deepEqual(silentParent({}), [1500], 'silent since 100 ms: reported at the first beat past 1,100 ms')
+  assert.deepEqual(
+    silentParent({ reportSilenceMs: 0 }),
+    [2000],
+    'heartbeatMs x heartbeatMissLimit = 1,500 ms',
+  )
 })

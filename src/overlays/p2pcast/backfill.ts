@@ -149,22 +149,33 @@ export class HoleWatch {
     return t < this.heardAt.length && now - this.heardAt[t]! < this.silentMs
   }
 
-  /** The holes to ask about now (ascending, at most `max`), each marked asked at `now`. */
-  due(now: number, delivered: DeliveredSeqs, lookback: number, max: number): number[] {
-    if (!delivered.hasHole(lookback)) return []
+  /**
+   * The holes to ask about now (ascending, at most `max`), each marked asked at `now`; `again`
+   * tells whether some of them were asked before (the parent asked may lack them for good).
+   */
+  due(
+    now: number,
+    delivered: DeliveredSeqs,
+    lookback: number,
+    max: number,
+  ): { seqs: number[]; again: boolean } {
+    const none = { seqs: [], again: false }
+    if (!delivered.hasHole(lookback)) return none
     const below = this.lostBelow(now)
-    if (below <= 0) return []
-    for (const [s, at] of this.askedAt)
-      if (s <= delivered.newestSeq - delivered.span || now - at > this.retryMs) this.askedAt.delete(s)
-    const out: number[] = []
+    if (below <= 0) return none
+    for (const s of this.askedAt.keys()) if (s <= delivered.newestSeq - delivered.span) this.askedAt.delete(s)
+    const seqs: number[] = []
+    let again = false
     for (const s of delivered.missing(lookback, max)) {
       if (Math.floor(s / this.groupSize) >= below) break
-      if (this.askedAt.has(s)) continue
+      const at = this.askedAt.get(s)
+      if (at !== undefined && now - at <= this.retryMs) continue
+      again ||= at !== undefined
       this.askedAt.set(s, now)
-      out.push(s)
+      seqs.push(s)
     }
-    if (out.length > 0) this.rounds++
-    return out
+    if (seqs.length > 0) this.rounds++
+    return { seqs, again }
   }
 
   /** How many rounds of asks so far (the parent asked turns with it). */

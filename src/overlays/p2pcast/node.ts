@@ -93,7 +93,7 @@ export class P2PCastNode implements Protocol<P2PCastMessage> {
     this.children = Array.from({ length: f }, () => [])
     this.lastHeard = new Array<number>(f).fill(0)
     this.lastRelayAt = new Array<number>(f).fill(Number.NEGATIVE_INFINITY)
-    this.livenessMs = params.heartbeatMs * params.heartbeatMissLimit
+    this.livenessMs = params.reportSilenceMs || params.heartbeatMs * params.heartbeatMissLimit
     this.decoder = new StripeDecoder(f, params.decoderGroups)
     // A move ends at most f edges in each direction per tree; 2f^2 keeps a second move's as well.
     this.formerChildren = new GraceEdges(params.handoverGraceMs, 2 * f * f)
@@ -352,15 +352,22 @@ export class P2PCastNode implements Protocol<P2PCastMessage> {
    * the next parent in turn when a seq is asked again.
    */
   private askForHoles(now: number): void {
-    const seqs = this.holes.due(now, this.deliveredSeqs, this.params.backfillChunks, MAX_BACKFILL_SEQS)
+    const { seqs, again } = this.holes.due(
+      now,
+      this.deliveredSeqs,
+      this.params.backfillChunks,
+      MAX_BACKFILL_SEQS,
+    )
     if (seqs.length === 0) return
-    // Split among the parents whose feeds flow (a cut one would only pass the ask up): each serves
-    // a share, so no uplink carries the whole backfill. A seq asked again goes to the next parent.
+    // First split among the parents whose feeds flow (a cut one would only pass the ask up): each
+    // serves a share, so no uplink carries the whole backfill. Asked again, a seq goes to the next
+    // parent, a cut one included (it gets the seq through its own ask; one that joined after the
+    // seq never will).
     const asked: NodeId[] = []
     for (let t = 0; t < this.f; t++) {
       const p = this.parents[t]
-      if (p !== undefined && p !== this.ctx.source && this.holes.flowing(now, t) && !asked.includes(p))
-        asked.push(p)
+      if (p === undefined || p === this.ctx.source || asked.includes(p)) continue
+      if (again || this.holes.flowing(now, t)) asked.push(p)
     }
     if (asked.length === 0) return
     const share: number[][] = asked.map(() => [])

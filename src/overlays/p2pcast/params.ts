@@ -36,6 +36,15 @@ const schema = z
      */
     heartbeatMs: z.number().min(10).max(60_000).default(500),
     heartbeatMissLimit: z.number().int().min(1).max(100).default(3),
+    /**
+     * Registry mode: a parent silent this long (no chunk, no beat) is reported with DELETE; 0 =
+     * heartbeatMs x heartbeatMissLimit as in peer mode. Shorter than peer mode's 1.5 s because the
+     * registry verifies a report against a view still settling (probe) and a repair here is one
+     * registry operation, not a transaction: 1,000 ms (the check runs each beat, so 1.0-1.5 s)
+     * takes ~0.5 s off every repair, and overlapping repairs are what cut both stripes
+     * (p2pcast-churn 5 %/min, seeds 1-4: see docs/architecture/p2pcast.md).
+     */
+    reportSilenceMs: z.number().min(0).max(600_000).default(1000),
     /** JOIN is sent again when no UPDATE came back within this time. */
     joinTimeoutMs: z.number().min(1).max(600_000).default(2000),
     /**
