@@ -5,8 +5,14 @@ import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import type { NodeId } from '../../src/core/ids.ts'
 import type { Placement } from '../../src/overlays/p2pcast/forest.ts'
+import { Forest } from '../../src/overlays/p2pcast/forest.ts'
 import { DeadDirectory } from '../../src/overlays/p2pcast/peer/dead-directory.ts'
-import { assembleDeadPlace, linkedByLive, withoutGone } from '../../src/overlays/p2pcast/peer/dead-places.ts'
+import {
+  assembleDeadPlace,
+  deadPlaceWitnesses,
+  linkedByLive,
+  withoutGone,
+} from '../../src/overlays/p2pcast/peer/dead-places.ts'
 import { type LockRequest, PlaceLock, txNumber } from '../../src/overlays/p2pcast/peer/place-lock.ts'
 import type { Versioned } from '../../src/overlays/p2pcast/peer/placement.ts'
 
@@ -131,4 +137,28 @@ test('the registry directory keeps the newest copy and completes it with the chi
   assert.deepEqual(dir.lookup(8, 2), undefined, 'no report lists 8 as a child: no parent in tree 0')
   for (let i = 100; i < 200; i++) dir.report(i, { version: 0, placement: place([1, 2], [[], []]) })
   assert.ok(dir.size <= 64, 'bounded')
+})
+
+test('dead places: the nodes that can tell where a dead node went are read first', () => {
+  // Our copy says dead 5 sits under 14 in tree 1 and has children 8, 3 in tree 0. Fresh reads: 14
+  // no longer lists 5 (a join put itself between them: 15, 14's neighbour, lists 5 now), and 8
+  // names 12 as its parent in tree 0 (12 took 5's place above 8).
+  const copy = place([2, 14], [[8, 3], []])
+  const reads = new Map<NodeId, Versioned>([
+    [2, { version: 1, placement: place([0, 11], [[14, 5], []]) }],
+    [14, { version: 2, placement: place([2, 15], [[10, 15], []]) }],
+    [8, { version: 3, placement: place([12, 9], [[6, 11], []]) }],
+    [3, { version: 1, placement: place([5, 6], [[13], [1]]) }],
+  ])
+  const forest = Forest.partial(2, 0, 'special', (id) => {
+    if (id === 5) return copy
+    const read = reads.get(id)
+    if (!read) throw new Error(`not read: ${id}`)
+    return read.placement
+  })
+  const witnesses = deadPlaceWitnesses(forest, 5, reads, new Set([5]))
+  assert.deepEqual([...witnesses].sort(), [10, 12, 15])
+  // Once they are read there is nothing more to wait for.
+  for (const id of witnesses) reads.set(id, { version: 1, placement: place([0, 0], [[], []]) })
+  assert.deepEqual(deadPlaceWitnesses(forest, 5, reads, new Set([5])), [])
 })

@@ -69,8 +69,10 @@ export function reconcileDeadPlace(
 /**
  * Nodes not read yet that can tell where a dead node's place went: the new parent of a child that
  * no longer names the dead node (a join put itself between them, so it is the dead node's child
- * now). Reading them before `reconcileDeadPlace` keeps it from deciding on a partial view (seen:
- * the dead node's deletion rebuilt its place without that child, failed, and retried for ever).
+ * now), and the children of a parent that no longer lists it (one of them took its place there and
+ * is its parent now). Reading them before `reconcileDeadPlace` keeps it from deciding on a partial
+ * view (seen: the dead node's deletion rebuilt its place without that child, failed, and retried for
+ * ever; and, for the parent, `peer-random` seed 112 with two departures a burst).
  */
 export function deadPlaceWitnesses(
   forest: Forest,
@@ -80,6 +82,15 @@ export function deadPlaceWitnesses(
 ): NodeId[] {
   const out = new Set<NodeId>()
   for (let t = 0; t < forest.f; t++) {
+    // The parent we hold no longer lists x: an operation moved x or put a node between them (a
+    // join's SUBSTITUTE), and x's parent now is usually one of that parent's neighbours.
+    const p = forest.parentOf(x, t)
+    const parentPlace = p === undefined ? undefined : reads.get(p)?.placement
+    if (p !== undefined && !dead.has(p) && parentPlace && !parentPlace.children[t]?.includes(x)) {
+      for (const n of [...parentPlace.parent, ...parentPlace.children.flat()]) {
+        if (n !== undefined && n !== x && !dead.has(n) && !reads.has(n)) out.add(n)
+      }
+    }
     for (const c of forest.childrenOf(x, t)) {
       if (dead.has(c)) continue
       const other = reads.get(c)?.placement.parent[t]
