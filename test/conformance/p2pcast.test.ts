@@ -38,11 +38,10 @@ const DEAD_REGION =
   'a dead region whose places no survivor holds is not repaired in time (see docs/architecture/p2pcast.md, "Conformance and what still fails")'
 const PEER_KNOWN_FAILING: Record<'registry' | 'walk', suite.KnownFailing> = {
   registry: {
-    crashes: `seed 303: viewer 20's tree 0 does not reach the source at t = 40,000 ms; ${DEAD_REGION}`,
     churn: `seed 404: connected viewers do not reach the source at t = 175,000 ms; ${DEAD_REGION}`,
   },
   walk: {
-    randomized: `seed 11: viewer 41's tree 0 does not reach the source at t = 61,247 ms; ${DEAD_REGION}`,
+    randomized: `seed 11: viewers 65, 80, 83 have no parent path to the source at t = 61,247 ms; ${DEAD_REGION}`,
     churn: `seed 404: connected viewers do not reach the source at t = 175,000 ms; ${DEAD_REGION}`,
   },
 }

@@ -54,8 +54,13 @@ const DELEGATE_MS = 2500
 const PREFETCH_LIMIT = 24
 /** Transaction number of a READ that only asks a parent for its place (no operation). */
 const PLACE_QUERY = 0
-/** Special node's parents silent this many liveness periods: the source starts a fresh forest. */
-const COLLAPSE_LIVENESS = 3
+/**
+ * Special node's parents silent this many liveness periods (12 s): the source starts a fresh
+ * forest. At 3 (4.5 s) the reset fired while the source's own deletion of those parents was still
+ * under way in a crash burst, and everybody's rejoining then stalled the rest (bursts bench: 214 →
+ * 219 of 240 whole, resets 11 → 3).
+ */
+const COLLAPSE_LIVENESS = 8
 /** UPDATE member = false from a parent: the forest above is gone (a reset), join again. */
 const LEFT_FOREST: P2PCastMessage = { type: 'update', version: 0, member: false, parents: [], children: [] }
 /** Operations holding one place at once (shared HOLDs), and prepares queued behind them (wait-die). */
