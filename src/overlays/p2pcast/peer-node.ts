@@ -81,6 +81,7 @@ export const PEER_METRIC = {
   deadPlaceScrubs: 'deadPlaceScrubs',
   deadPlacesAssembled: 'deadPlacesAssembled',
   deadPlaceLookups: 'deadPlaceLookups',
+  transitionErrors: 'transitionErrors',
 } as const
 
 type TxPhase = 'probe' | 'read' | 'prepare' | 'commit' | 'backoff'
@@ -730,7 +731,12 @@ export class P2PCastPeerNode implements Protocol<P2PCastMessage> {
         this.abortTx(now, tx)
         return
       }
-      throw err
+      // The transitions assume a consistent forest; the places an operation puts together for dead
+      // neighbours come from peers and may not be (more orphans than free slots made
+      // transitions.ts's moveSlotDown read past its list). Peer data must not crash the node: this
+      // attempt is dropped, counted.
+      this.env.metric(PEER_METRIC.transitionErrors, 1)
+      this.abortTx(now, tx)
     }
     tx.writes = new Map()
     for (const id of forest.takeTouched()) {
