@@ -41,7 +41,6 @@ const PEER_KNOWN_FAILING: Record<'registry' | 'walk', suite.KnownFailing> = {
     churn: `seed 404: connected viewers do not reach the source at t = 175,000 ms; ${DEAD_REGION}`,
   },
   walk: {
-    randomized: `seed 11: viewers 65, 80, 83 have no parent path to the source at t = 61,247 ms; ${DEAD_REGION}`,
     churn: `seed 404: connected viewers do not reach the source at t = 175,000 ms; ${DEAD_REGION}`,
   },
 }

@@ -1358,6 +1358,14 @@ export class P2PCastPeerNode implements Protocol<P2PCastMessage> {
         out.add(id)
       }
     }
+    // A walk that steps onto a dead node is lost: skip the parents we have not heard from lately
+    // (children send nothing up, so only parents can be judged) and the ones we suspect.
+    const watched = this.watchedParents()
+    for (let t = 0; t < this.f; t++) {
+      const p = watched[t]
+      if (p !== undefined && this.lastNow - this.lastHeard[t]! > this.livenessMs) out.delete(this.wire(p))
+    }
+    for (const id of this.suspected) out.delete(id)
     return [...out]
   }
 
