@@ -216,6 +216,13 @@ for (const s of viewers) {
   playing++
   if (s.qoe.continuity < 1) lossy.push({ id: s.id, missed: missedSeqs(s.id) })
 }
+// Fairness: data upload / data download of the viewers that stayed to the end (p2pcast-fairness).
+const ratios = viewers
+  .filter((s) => s.leftAtMs === null && s.dataDownloadBytes > 0)
+  .map((s) => s.dataUploadBytes / s.dataDownloadBytes)
+  .sort((a, b) => a - b)
+const at = (q: number) => (ratios[Math.min(ratios.length - 1, Math.floor(q * ratios.length))] ?? 0).toFixed(3)
+const outside = ratios.filter((r) => Math.abs(r - 1) > 0.05).length
 const metric = (name: string) => metricsLog.filter((m) => m.name === name)
 const repair = metric('repairMs')
   .map((m) => m.value)
@@ -225,9 +232,18 @@ console.log(
     `lossy ${lossy.length}/${playing}, crashes ${crashedAt.size}, missed ${lossy.reduce((a, l) => a + l.missed.length, 0)} seqs, ` +
     `repair p50 ${repair[Math.floor(repair.length / 2)] ?? '-'} ms, backfilled ${metric('backfilledChunks').reduce((a, m) => a + m.value, 0)}, ` +
     `falseSuspicions ${metric('falseSuspicions').length}, joinsDeferred ${metric('joinsDeferred').length}, ` +
+    `up/down p5 ${at(0.05)} p50 ${at(0.5)} p95 ${at(0.95)} max ${at(1)} (outside ±5%: ${outside}/${ratios.length}), ` +
     `sim ${wallS.toFixed(1)} s wall`,
 )
 if (args.quiet) process.exit(0)
+const unfair = viewers
+  .filter((s) => s.leftAtMs === null && s.dataDownloadBytes > 0)
+  .sort((a, b) => b.dataUploadBytes / b.dataDownloadBytes - a.dataUploadBytes / a.dataDownloadBytes)
+  .slice(0, 3)
+for (const s of unfair)
+  console.log(
+    `up/down ${(s.dataUploadBytes / s.dataDownloadBytes).toFixed(3)}: viewer ${s.id} joined ${s.joinedAtMs.toFixed(0)}, up ${s.dataUploadBytes} B, down ${s.dataDownloadBytes} B`,
+  )
 
 // Group (viewer, seq) losses by culprit crash on each stripe.
 const byCause = new Map<string, { viewers: Set<NodeId>; seqs: number }>()

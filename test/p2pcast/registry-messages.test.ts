@@ -244,3 +244,21 @@ test('a parent silent for reportSilenceMs is reported with DELETE (peer mode’s
     'heartbeatMs x heartbeatMissLimit = 1,500 ms',
   )
 })
+
+test('backfill: a parent asked for seqs from before it joined asks its own parents, and passes them on', () => {
+  const { node, sent } = viewer({ extraUploadShare: 1 })
+  node.onMessage(0, SOURCE, place(1, [2, 3], [[5], []]))
+  for (let seq = 10; seq < 13; seq++) node.onMessage(seq, 2, chunk(data(seq)))
+  node.onMessage(13, 3, chunk(buildParity([data(12)], 2)))
+  sent.length = 0
+  node.onMessage(100, 5, { type: 'backfill', seqs: [3, 11] })
+  assert.deepEqual(seqsTo(sent, 5), [11], 'held: sent at once')
+  const asked = [...to(sent, 2), ...to(sent, 3)]
+  assert.deepEqual(
+    asked,
+    [{ type: 'backfill', seqs: [3] }],
+    'seq 3 is older than our first: asked of a parent',
+  )
+  node.onMessage(150, 3, chunk(data(3)))
+  assert.deepEqual(seqsTo(sent, 5), [11, 3])
+})

@@ -78,6 +78,11 @@ export class DeliveredSeqs {
     this.seen.set(seq)
   }
 
+  /** The first seq delivered (-1 before any). */
+  get oldestSeq(): number {
+    return this.oldest
+  }
+
   get newestSeq(): number {
     return this.newest
   }

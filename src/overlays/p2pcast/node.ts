@@ -358,11 +358,15 @@ export class P2PCastNode implements Protocol<P2PCastMessage> {
       this.params.backfillChunks,
       MAX_BACKFILL_SEQS,
     )
-    if (seqs.length === 0) return
-    // First split among the parents whose feeds flow (a cut one would only pass the ask up): each
-    // serves a share, so no uplink carries the whole backfill. Asked again, a seq goes to the next
-    // parent, a cut one included (it gets the seq through its own ask; one that joined after the
-    // seq never will).
+    if (seqs.length > 0) this.askParents(now, seqs, again)
+  }
+
+  /**
+   * First split among the parents whose feeds flow (a cut one would only pass the ask up): each
+   * serves a share, so no uplink carries the whole backfill. Asked again, a seq goes to the next
+   * parent, a cut one included (it gets the seq through its own ask).
+   */
+  private askParents(now: number, seqs: readonly number[], again: boolean): void {
     const asked: NodeId[] = []
     for (let t = 0; t < this.f; t++) {
       const p = this.parents[t]
@@ -385,11 +389,12 @@ export class P2PCastNode implements Protocol<P2PCastMessage> {
     const held = this.recent.pick(now, seqs)
     for (const out of held) this.sendBackfill(child, out)
     const heldSeqs = new Set(held.map((m) => m.chunk.seq))
-    this.pendingAsks.add(
-      now,
-      child,
-      seqs.filter((s) => !heldSeqs.has(s) && !this.deliveredSeqs.has(s)),
-    )
+    const lacking = seqs.filter((s) => !heldSeqs.has(s) && !this.deliveredSeqs.has(s))
+    this.pendingAsks.add(now, child, lacking)
+    // Seqs from before our first one (we joined after them) will never reach us by themselves:
+    // ask our own parents, and pass them on when they come.
+    const beforeUs = lacking.filter((s) => s < this.deliveredSeqs.oldestSeq)
+    if (beforeUs.length > 0) this.askParents(now, beforeUs, false)
   }
 
   /**
