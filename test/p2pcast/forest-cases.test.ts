@@ -1,6 +1,7 @@
 // The paper's cases one by one on small forests (f = 2), with the checker after each step.
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
+import type { NodeId } from '../../src/core/ids.ts'
 import { createRng } from '../../src/core/rng.ts'
 import { Forest } from '../../src/overlays/p2pcast/forest.ts'
 import { checkForest } from '../../src/overlays/p2pcast/invariants.ts'
@@ -9,6 +10,7 @@ import {
   incompleteParent,
   join,
   remove,
+  removeDead,
   roleOf,
 } from '../../src/overlays/p2pcast/transitions.ts'
 
@@ -98,4 +100,78 @@ test('deleting a complete node high in a big tree: bubble, ripple and final adop
     ok(forest)
   }
   assert.ok(fallbacks < 50, `${fallbacks} repairs needed a fallback`)
+})
+
+/** A forest of `n` peers joined at random contacts (f = 2). */
+function grown(n: number, seed: number): Forest {
+  const rng = createRng(seed)
+  const forest = fresh()
+  for (let i = 1; i <= n; i++) {
+    const peers = forest.peers()
+    join(forest, i, peers[rng.int(peers.length)]!, rng)
+  }
+  ok(forest)
+  return forest
+}
+
+/** A peer that has a leaf child in some tree, and that child, for the peer-mode cases below. */
+function nodeWithLeafChild(forest: Forest): { x: NodeId; child: NodeId; tree: number } {
+  for (const x of forest.peers()) {
+    if (x === S) continue
+    for (let t = 0; t < 2; t++) {
+      const child = forest.childrenOf(x, t).find((c) => c !== S && forest.isLeaf(c, t))
+      if (child !== undefined) return { x, child, tree: t }
+    }
+  }
+  throw new Error('no peer with a leaf child')
+}
+
+test('peer mode: a dead node short of a child (a repair changed it while dead) is removed, its extra slot returned', () => {
+  for (let seed = 1; seed <= 8; seed++) {
+    const forest = grown(20, seed)
+    // A repair took `child` from x while x was dead: x's place, as its neighbours tell it, lists
+    // f - 1 children, and `child` waits for a parent elsewhere.
+    const { x, child, tree } = nodeWithLeafChild(forest)
+    forest.detach(child, tree)
+    const before = forest.peers().filter((id) => id !== x && id !== child)
+    // `remove` dead-ends on every try and leaves the forest as it was.
+    assert.throws(() => remove(forest, x, createRng(seed)), /free slots after a repair/)
+    const { freeSlots } = removeDead(forest, x, createRng(seed))
+    assert.equal(freeSlots.length, 1, `seed ${seed}`)
+    assert.equal(forest.peers().includes(x), false)
+    // Everything else keeps the rules: the only complaints are the returned slot's owner (f - 1
+    // children) and the child that lost its parent before the deletion.
+    const slot = freeSlots[0]!
+    assert.equal(forest.childCount(slot.node), 1, `seed ${seed}`)
+    for (const line of checkForest(forest)) {
+      const named = before.filter((id) => id !== slot.node && new RegExp(`(^|\\D)${id}:`).test(line))
+      assert.deepEqual(named, [], `seed ${seed}: ${line}`)
+    }
+  }
+})
+
+test('peer mode: more orphans than free slots is a dead end to retry, not a crash (moveSlotDown)', () => {
+  for (let seed = 1; seed <= 8; seed++) {
+    const forest = grown(20, seed)
+    // A place put together from peers: x lists a leaf of another parent as its own extra child,
+    // so deleting x orphans one node more than it frees slots.
+    const { x } = nodeWithLeafChild(forest)
+    const other = forest
+      .peers()
+      .find(
+        (id) =>
+          id !== x &&
+          id !== S &&
+          forest.parentOf(id, 0) !== x &&
+          forest.isLeaf(id, 0) &&
+          forest.parentOf(x, 0) !== id,
+      )!
+    forest.detach(other, 0)
+    forest.attach(x, other, 0)
+    assert.throws(
+      () => remove(forest, x, createRng(seed)),
+      (err: Error) => err.name === 'LocalProtocolError' && /failed 16 times/.test(err.message),
+      `seed ${seed}`,
+    )
+  }
 })

@@ -405,12 +405,38 @@ export function remove(forest: Forest, x: NodeId, rng: Rng): OpCost {
   return withRetries(
     forest,
     `deletion of ${x}`,
-    (cost) => removeOnce(forest, x, rng, cost),
+    (cost) => removeOnce(forest, x, rng, cost, 0),
     () => rebuildLargeForest(forest, x),
   )
 }
 
-function removeOnce(forest: Forest, x: NodeId, rng: Rng, cost: OpCost): void {
+/** A node left with fewer than f children by a deletion (see `removeDead`). */
+export interface FreeSlot {
+  readonly node: NodeId
+  readonly tree: number
+}
+
+/**
+ * Peer mode (ours): remove a dead node whose place, as its live neighbours tell it, has fewer than
+ * f children (a repair changed it while it was dead, and the write to a dead node is lost). Its
+ * deletion then frees more slots than it orphans; instead of dead-ending on every try ("free slots
+ * after a repair", which kept the dead node in the forest for ever), at most f minus its child count
+ * slots are left over and returned: their owners upload one stripe less until a later repair.
+ * f = 2 only (peer mode); with f children this is `remove` exactly.
+ */
+export function removeDead(forest: Forest, x: NodeId, rng: Rng): { cost: OpCost; freeSlots: FreeSlot[] } {
+  if (x === forest.source || x === forest.special) {
+    throw new LocalProtocolError('p2pcast: the source and the special node are never deleted')
+  }
+  const short = Math.max(0, forest.f - forest.childCount(x))
+  let freeSlots: FreeSlot[] = []
+  const cost = withRetries(forest, `deletion of ${x}`, (c) => {
+    freeSlots = removeOnce(forest, x, rng, c, short)
+  })
+  return { cost, freeSlots }
+}
+
+function removeOnce(forest: Forest, x: NodeId, rng: Rng, cost: OpCost, leftoverAllowed: number): Hole[] {
   const orphans: Hole[] = []
   const slots: Hole[] = []
   const p = completeTree(forest, x)
@@ -442,7 +468,7 @@ function removeOnce(forest: Forest, x: NodeId, rng: Rng, cost: OpCost): void {
     }
   }
   forest.removeNode(x)
-  resolve(forest, orphans, slots, rng, cost)
+  return resolve(forest, orphans, slots, rng, cost, leftoverAllowed)
 }
 
 /**
@@ -563,7 +589,14 @@ function settleInTree(forest: Forest, y: NodeId, t: number, orphans: Hole[], slo
  * internal child, or feed the orphan twice) the slot is first moved down (ours): a node at the
  * bottom of the slot's tree hands one of its leaves up to the slot's owner and adopts the orphan.
  */
-function resolve(forest: Forest, orphans: Hole[], slots: Hole[], rng: Rng, cost: OpCost): void {
+function resolve(
+  forest: Forest,
+  orphans: Hole[],
+  slots: Hole[],
+  rng: Rng,
+  cost: OpCost,
+  leftoverAllowed: number,
+): Hole[] {
   while (orphans.length > 0) {
     const o = orphans.pop()!
     const direct = slots.findIndex((s) => canAdopt(forest, s.node, o.node, o.tree))
@@ -582,13 +615,18 @@ function resolve(forest: Forest, orphans: Hole[], slots: Hole[], rng: Rng, cost:
       throw new DeadEnd(`p2pcast: no adopter for ${o.node} in tree ${o.tree}`)
     }
   }
-  // A slot left over would leave a node with fewer than f children: the counts must match.
-  if (slots.length > 0) throw new DeadEnd(`p2pcast: ${slots.length} free slots after a repair`)
+  // A slot left over would leave a node with fewer than f children: the counts must match, unless
+  // the deleted node was short of children itself (removeDead).
+  if (slots.length > leftoverAllowed) throw new DeadEnd(`p2pcast: ${slots.length} free slots after a repair`)
+  return slots
 }
 
 function moveSlotDown(forest: Forest, o: Hole, slots: Hole[], rng: Rng, cost: OpCost): boolean {
   // f > 2 (ours): a bottom node that takes the orphan must not sit below an incomplete node in the
   // orphan's tree, and with many trees most do; f = 2 keeps its 16 walks.
+  // Places put together from peers can hold more orphans than free slots: nothing to move down
+  // (a dead end to retry, not an index past the list).
+  if (slots.length === 0) return false
   const attempts = forest.f === 2 ? MAX_ATTEMPTS : MAX_ATTEMPTS * forest.f
   for (let attempt = 0; attempt < attempts; attempt++) {
     const i = rng.int(slots.length)
