@@ -4,12 +4,13 @@
 // node --test alone runs files on availableParallelism() - 1 workers: one on a 2-core machine,
 // so the whole suite ran one file after another, and the real-network files left a core idle
 // while they waited on the wall clock. So, in two phases:
-// 1. the swarms (test/e2e), one file at a time with nothing beside them. Their bounded waits were
-//    sized for one swarm on a loaded machine; with the simulated tests beside them (even niced)
-//    the i3 swarm's source lost its encoder input in 3 of 5 runs, alone in none of 3.
+// 1. the swarms (test/e2e/*-swarm.test.ts: a live encoder, 10-21 viewers, ffmpeg decoders), one
+//    file at a time with nothing beside them. Their bounded waits were sized for one swarm on a
+//    loaded machine; with the simulated tests beside them (even niced) the i3 swarm's source lost
+//    its encoder input in 3 of 5 runs, alone in none of 3.
 // 2. two lanes side by side:
-//    - real: test/cli, test/app, test/net, test/media (sockets, child processes, ffmpeg, bounded
-//      waits), one file at a time at normal priority;
+//    - real: the other e2e files, test/cli, test/app, test/net, test/media (sockets, child
+//      processes, ffmpeg, bounded waits), one file at a time at normal priority;
 //    - simulated: everything else (deterministic, in memory), availableParallelism() - 2 files at
 //      a time (at least one), at nice 10, so it takes only the CPU the real lane leaves.
 // Live output for phase 1 and the real lane; the simulated lane's follows when it ends; then the
@@ -29,8 +30,8 @@ function findTests(dir) {
   return out
 }
 
-const SWARM_DIRS = ['test/e2e/']
-const REAL_DIRS = ['test/cli/', 'test/app/', 'test/net/', 'test/media/']
+const isSwarm = (f) => f.startsWith('test/e2e/') && f.endsWith('-swarm.test.ts')
+const REAL_DIRS = ['test/e2e/', 'test/cli/', 'test/app/', 'test/net/', 'test/media/']
 const SIMULATED_NICE = 10
 const SLOWEST_SHOWN = process.env.PEERCASTER_TEST_TIMES === 'all' ? Number.POSITIVE_INFINITY : 12
 
@@ -40,10 +41,10 @@ if (files.length === 0) {
   console.error('no test files found under test/')
   process.exit(1)
 }
-const inDirs = (dirs) => (f) => dirs.some((d) => f.startsWith(d))
-const swarmFiles = files.filter(inDirs(SWARM_DIRS))
-const realFiles = files.filter(inDirs(REAL_DIRS))
-const simulatedFiles = files.filter((f) => !swarmFiles.includes(f) && !realFiles.includes(f))
+const isReal = (f) => REAL_DIRS.some((d) => f.startsWith(d))
+const swarmFiles = files.filter(isSwarm)
+const realFiles = files.filter((f) => isReal(f) && !isSwarm(f))
+const simulatedFiles = files.filter((f) => !isReal(f))
 const timesDir = mkdtempSync(join(tmpdir(), 'peercaster-test-times-'))
 
 /** Runs `laneFiles` in one node --test process; resolves with its exit code and what it printed. */
