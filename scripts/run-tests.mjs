@@ -7,7 +7,7 @@
 // 1. the swarms (test/e2e/*-swarm.test.ts: a live encoder, 10-21 viewers, ffmpeg decoders), one
 //    file at a time with nothing beside them. Their bounded waits were sized for one swarm on a
 //    loaded machine; with the simulated tests beside them (even niced) the i3 swarm's source lost
-//    its encoder input in 3 of 5 runs, alone in none of 3.
+//    its encoder input in 3 of 5 runs, alone in none of 3 (cause: docs/architecture/testing.md).
 // 2. two lanes side by side:
 //    - real: the other e2e files, test/cli, test/app, test/net, test/media (sockets, child
 //      processes, ffmpeg, bounded waits), one file at a time at normal priority;
