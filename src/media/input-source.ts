@@ -25,9 +25,25 @@ export async function openMediaInput(
     if (!response.ok || response.body === null) {
       throw new Error(`cannot read ${spec}: HTTP ${response.status} ${response.statusText}`)
     }
-    return response.body as unknown as AsyncIterable<Uint8Array>
+    // Lock the body now: undici cancels the body of a garbage-collected Response whose stream is
+    // neither locked nor read yet (nodejs/undici#3199), and the broadcaster sets up its host
+    // between opening the input and reading it; the input then ended silently after a GC.
+    return readAll(response.body.getReader())
   }
   const info = await stat(spec).catch(() => null)
   if (info === null || !info.isFile()) throw new Error(`cannot read "${spec}": no such file`)
   return new PacedTsFileReader(spec, fileOptions)
+}
+
+async function* readAll(reader: ReadableStreamDefaultReader<Uint8Array>): AsyncGenerator<Uint8Array> {
+  try {
+    for (;;) {
+      const { done, value } = await reader.read()
+      if (done) return
+      yield value
+    }
+  } finally {
+    // The consumer stopped early (return/throw) or the body ended: release the connection.
+    await reader.cancel().catch(() => {})
+  }
 }
