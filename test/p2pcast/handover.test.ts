@@ -150,3 +150,17 @@ test('first copy: seen() tells offered seqs without taking them', () => {
   f.take(20)
   assert.equal(f.seen(5), true, 'older than the span counts as offered')
 })
+
+test('hole watch: a stripe that carries a chunk only every few beats (f > 2) is not taken for cut', () => {
+  // f = 4: three data stripes and parity; stripe 0 (seqs 0, 3, 6, 9, ...) brings one every 1,200 ms.
+  const holes = new HoleWatch(4, 3, 500, 1000)
+  const d = new DeliveredSeqs(64)
+  for (let g = 0; g < 3; g++) holes.heard(g * 1200, 0, g)
+  for (let s = 0; s <= 17; s++) if (s !== 9) d.note(s)
+  // Seq 9 (group 3, stripe 0) is not missing for good at 3,200 ms: stripe 0 was heard 800 ms ago,
+  // more than a beat, but its gap is 1,200 ms.
+  holes.heard(3200, 1, 5)
+  assert.deepEqual(seqsDue(holes, 3200, d, 32, 256), [])
+  holes.heard(4900, 1, 5)
+  assert.deepEqual(seqsDue(holes, 4900, d, 32, 256), [9], 'stripe 0 silent for two of its gaps: cut')
+})

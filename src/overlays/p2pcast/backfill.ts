@@ -120,6 +120,8 @@ export class DeliveredSeqs {
 export class HoleWatch {
   private readonly newestGroup: number[]
   private readonly heardAt: number[]
+  private readonly gapMs: number[]
+  private readonly lastGapMs: number[]
   private readonly askedAt = new Map<number, number>()
   private rounds = 0
 
@@ -132,26 +134,38 @@ export class HoleWatch {
   ) {
     this.newestGroup = new Array<number>(stripes).fill(-1)
     this.heardAt = new Array<number>(stripes).fill(Number.NEGATIVE_INFINITY)
+    this.gapMs = new Array<number>(stripes).fill(0)
+    this.lastGapMs = new Array<number>(stripes).fill(0)
   }
 
   /** A regular feed brought a chunk of `group` on stripe t at `now`. */
   heard(now: number, t: number, group: number): void {
     if (t >= this.newestGroup.length) return
+    if (group > this.newestGroup[t]!) {
+      // The gap between a stripe's chunks: with many stripes (f > 2) each carries a chunk only
+      // every (f - 1) chunk periods, and a beat without one is no cut. The smaller of the last two
+      // gaps: one long gap (jitter, an outage) does not make a stripe look slow.
+      if (this.newestGroup[t]! >= 0) {
+        const gap = now - this.heardAt[t]!
+        this.gapMs[t] = Math.min(gap, this.lastGapMs[t]!)
+        this.lastGapMs[t] = gap
+      }
+      this.newestGroup[t] = group
+    }
     this.heardAt[t] = now
-    if (group > this.newestGroup[t]!) this.newestGroup[t] = group
   }
 
   /** Groups below this one are lost on every stripe (past or cut); -1: none. */
   private lostBelow(now: number): number {
     let min = Number.POSITIVE_INFINITY
     for (let t = 0; t < this.newestGroup.length; t++)
-      if (now - this.heardAt[t]! < this.silentMs) min = Math.min(min, this.newestGroup[t]!)
+      if (this.flowing(now, t)) min = Math.min(min, this.newestGroup[t]!)
     return min === Number.POSITIVE_INFINITY ? -1 : min
   }
 
-  /** Whether stripe t's feed brought a chunk within `silentMs` (its parent is alive and fed). */
+  /** Whether stripe t's feed brought a chunk lately (`silentMs`, or two of its usual gaps). */
   flowing(now: number, t: number): boolean {
-    return t < this.heardAt.length && now - this.heardAt[t]! < this.silentMs
+    return t < this.heardAt.length && now - this.heardAt[t]! < Math.max(this.silentMs, 2 * this.gapMs[t]!)
   }
 
   /**
@@ -191,6 +205,8 @@ export class HoleWatch {
   clear(): void {
     this.newestGroup.fill(-1)
     this.heardAt.fill(Number.NEGATIVE_INFINITY)
+    this.gapMs.fill(0)
+    this.lastGapMs.fill(0)
     this.askedAt.clear()
   }
 }
