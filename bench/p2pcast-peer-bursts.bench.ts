@@ -33,6 +33,8 @@ const LAST_RESORTS = [
   PEER_METRIC.deadPlaceLookups,
   PEER_METRIC.deadPlaceScrubs,
   PEER_METRIC.deadPlacesAssembled,
+  PEER_METRIC.deadShortSlots,
+  PEER_METRIC.transitionErrors,
 ]
 console.log(`machine: ${process.arch}, Node ${process.version}`)
 for (const join of JOINS)

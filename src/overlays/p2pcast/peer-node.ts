@@ -29,7 +29,7 @@ import { emptyPlace, fromFields, toFields, type Versioned } from './peer/placeme
 import { rpcOfChange } from './peer/rpc-kind.ts'
 import { publishStriped } from './publish.ts'
 import { SPECIAL } from './registry.ts'
-import { join, remove } from './transitions.ts'
+import { join, remove, removeDead } from './transitions.ts'
 
 const TIMER_HEARTBEAT = 1
 const TIMER_TX = 2
@@ -43,6 +43,8 @@ const PROBE_MS = 600
 const COMMIT_RESEND_MS = 500
 const COMMIT_RESENDS = 6
 const MAX_TX_ATTEMPTS = 12
+/** The attempt at which a deletion removes a dead node short of children (removeDead), not gives up. */
+const SHORT_DEAD_AFTER_ATTEMPTS = MAX_TX_ATTEMPTS - 1
 /** Immediate re-runs of an operation within one event (dead places fixed up), at most. */
 const MAX_RERUNS = 16
 /** Deletions a node has queued (one per parent at most, plus slack). */
@@ -82,6 +84,8 @@ export const PEER_METRIC = {
   deadPlacesAssembled: 'deadPlacesAssembled',
   deadPlaceLookups: 'deadPlaceLookups',
   transitionErrors: 'transitionErrors',
+  /** Slots left free by deleting a dead node short of children (transitions.ts `removeDead`). */
+  deadShortSlots: 'deadShortSlots',
 } as const
 
 type TxPhase = 'probe' | 'read' | 'prepare' | 'commit' | 'backoff'
@@ -113,6 +117,8 @@ interface Tx {
   participants: NodeId[]
   resends: number
   messages: number
+  /** Slots the last run's deletions left free (a dead node short of children), counted at commit. */
+  freeSlots: number
   timer: TimerId | null
 }
 
@@ -618,6 +624,7 @@ export class P2PCastPeerNode implements Protocol<P2PCastMessage> {
       participants: [],
       resends: 0,
       messages: 0,
+      freeSlots: 0,
       timer: null,
     }
   }
@@ -713,8 +720,15 @@ export class P2PCastPeerNode implements Protocol<P2PCastMessage> {
           return
         }
         let changed = false
+        tx.freeSlots = 0
         for (const d of linked) {
-          remove(forest, d, createRng(tx.seed))
+          // A dead node's place as its neighbours tell it may be short of a child (a repair changed
+          // it while it was dead). Earlier attempts refuse it (fresh reads usually complete it; from
+          // attempt 8 on, 3 bursts of 240 that were whole broke); the last removes it all the same
+          // instead of giving up, leaving its extra slot free (counted).
+          if (tx.attempt >= SHORT_DEAD_AFTER_ATTEMPTS)
+            tx.freeSlots += removeDead(forest, d, createRng(tx.seed)).freeSlots.length
+          else remove(forest, d, createRng(tx.seed))
           changed = true
         }
         if (!changed) {
@@ -732,9 +746,9 @@ export class P2PCastPeerNode implements Protocol<P2PCastMessage> {
         return
       }
       // The transitions assume a consistent forest; the places an operation puts together for dead
-      // neighbours come from peers and may not be (more orphans than free slots made
-      // transitions.ts's moveSlotDown read past its list). Peer data must not crash the node: this
-      // attempt is dropped, counted.
+      // neighbours come from peers and may not be (more orphans than free slots once made
+      // transitions.ts's moveSlotDown read past its list; it dead-ends now). Peer data must not
+      // crash the node: this attempt is dropped, counted.
       this.env.metric(PEER_METRIC.transitionErrors, 1)
       this.abortTx(now, tx)
     }
@@ -869,6 +883,7 @@ export class P2PCastPeerNode implements Protocol<P2PCastMessage> {
     // Everyone holds its lock: commit.
     tx.phase = 'commit'
     tx.waiting = new Set(tx.participants)
+    if (tx.freeSlots > 0) this.env.metric(PEER_METRIC.deadShortSlots, tx.freeSlots)
     if (tx.kind === 'join') this.becomeMember(now, tx.writes.get(this.env.self)!)
     for (const key of tx.participants) this.sendCommit(now, tx, key)
     this.learnCommittedPlaces(tx)

@@ -1,0 +1,120 @@
+// P2PCast peer mode under the conformance suite's sustained churn (seed 404: 1.5 arrivals/s for
+// 150 s, exponential sessions of mean 40 s, 30% crashes, at most 120 live), replayed outside the
+// suite to see why the forest is never whole again. Every 10 s of simulated time: live viewers,
+// members, checkForest violations of the forest the peers hold, dead nodes still named by a live
+// place, and per interval the joins done, deletions done, aborts and give-ups. At the end: the share
+// of viewer-time spent outside the forest. Diagnostic, not a speed figure.
+// Run: node --import ./scripts/polyfills.mjs --import tsx bench/p2pcast-peer-churn.bench.ts [join modes, e.g. registry,walk] [seed]
+import type { NodeId } from '../src/core/ids.ts'
+import { createRng } from '../src/core/rng.ts'
+import {
+  checkForest,
+  type P2PCastMessage,
+  type P2PCastPeerNode,
+  PEER_METRIC,
+  p2pcast,
+  parseParams,
+  peerForestView,
+  SPECIAL,
+} from '../src/overlays/p2pcast/index.ts'
+import { installChurn } from '../src/sim/churn.ts'
+import { Simulation } from '../src/sim/simulation.ts'
+import { createDelaySpace } from '../src/sim/underlay/delay-space.ts'
+import { playoutConfig } from '../src/stream/playout.ts'
+
+const STREAM = { streamId: 'conformance', kbps: 400, chunkRateHz: 10, keyframeEveryChunks: 10 }
+const JOINS = (process.argv[2] ?? 'registry,walk').split(',') as ('registry' | 'walk')[]
+const SEED = Number(process.argv[3] ?? 404)
+const STEP_MS = 10_000
+const END_MS = 175_000
+const COUNTED = [
+  PEER_METRIC.parentDiscoveryMs,
+  PEER_METRIC.deleteMessages,
+  PEER_METRIC.txAborts,
+  PEER_METRIC.txGiveUps,
+  PEER_METRIC.forestResets,
+  PEER_METRIC.deadShortSlots,
+  PEER_METRIC.transitionErrors,
+] as const
+
+console.log(`machine: ${process.arch}, Node ${process.version}; seed ${SEED}`)
+for (const join of JOINS) {
+  const params = parseParams({ stripes: 2, mode: 'peer', join })
+  const sim = new Simulation<P2PCastMessage, typeof params>({
+    seed: SEED,
+    overlay: p2pcast,
+    params,
+    underlay: createDelaySpace({ maxDelayFromSourceMs: 60 }),
+    stream: STREAM,
+    playout: playoutConfig(STREAM.chunkRateHz, { startupChunks: 30 }),
+    sourceLink: { uploadKbps: 4.5 * STREAM.kbps, downloadKbps: Number.POSITIVE_INFINITY },
+  })
+  const link = { uploadKbps: 2.5 * STREAM.kbps, downloadKbps: 20 * STREAM.kbps }
+  installChurn(
+    sim,
+    {
+      arrivalsPerS: 1.5,
+      startS: 0,
+      endS: 150,
+      session: { dist: 'exponential', meanS: 40 },
+      crashFraction: 0.3,
+      link: () => link,
+      maxPeers: 120,
+    },
+    createRng(SEED, 5),
+  )
+  const leave = sim.leave.bind(sim)
+  const crash = sim.crash.bind(sim)
+  sim.leave = (id) => (sim.now < 150_000 ? leave(id) : undefined)
+  sim.crash = (id) => (sim.now < 150_000 ? crash(id) : undefined)
+  const nodeOf = (id: NodeId) => sim.protocol(id) as P2PCastPeerNode
+  const seen = new Map<string, number>()
+  let viewerMs = 0
+  let outsideMs = 0
+  console.log(`join ${join}`)
+  console.log(
+    '   t s  live  members  violations  dead named | joins  deletions  aborts  give-ups  resets  short  errors',
+  )
+  for (let t = 0; t < END_MS; ) {
+    // Sample membership every second for the time shares; print every STEP_MS.
+    t += 1000
+    sim.runUntil(t)
+    const live = sim.liveViewers()
+    const outside = live.filter((id) => !nodeOf(id).isMember).length
+    viewerMs += live.length * 1000
+    outsideMs += outside * 1000
+    if (t % STEP_MS !== 0) continue
+    const alive = new Set(live)
+    const view = peerForestView(2, sim.sourceId, live, nodeOf)
+    const problems = checkForest(view)
+    const deadNamed = new Set<NodeId>()
+    for (const id of view.peers()) {
+      for (let tree = 0; tree < 2; tree++) {
+        const p = view.parentOf(id, tree)
+        if (p !== undefined && p !== sim.sourceId && p !== SPECIAL && !alive.has(p)) deadNamed.add(p)
+        for (const c of view.childrenOf(id, tree)) if (c !== SPECIAL && !alive.has(c)) deadNamed.add(c)
+      }
+    }
+    const delta: number[] = []
+    const metrics = sim.protocolMetrics()
+    for (const name of COUNTED) {
+      const n = (metrics.get(name) ?? []).length
+      const sum =
+        name === PEER_METRIC.parentDiscoveryMs || name === PEER_METRIC.deleteMessages
+          ? n
+          : sumOf(metrics.get(name))
+      delta.push(sum - (seen.get(name) ?? 0))
+      seen.set(name, sum)
+    }
+    console.log(
+      `${String(t / 1000).padStart(6)}  ${String(live.length).padStart(4)}  ${String(live.length - outside).padStart(7)}  ${String(problems.length).padStart(10)}  ${String(deadNamed.size).padStart(10)} | ${delta.map((d, i) => String(d).padStart([5, 10, 7, 9, 7, 6, 7][i]!)).join(' ')}`,
+    )
+  }
+  console.log(
+    `join ${join}: viewers outside the forest ${((100 * outsideMs) / viewerMs).toFixed(1)} % of viewer-time`,
+  )
+}
+
+function sumOf(values: readonly number[] | undefined): number {
+  return (values ?? []).reduce((a, b) => a + b, 0)
+}
