@@ -231,6 +231,7 @@ console.log(
   `seed ${seed} rate ${rate}%/min peers ${peers} params ${JSON.stringify(JSON.parse(args.params))}: ` +
     `lossy ${lossy.length}/${playing}, crashes ${crashedAt.size}, missed ${lossy.reduce((a, l) => a + l.missed.length, 0)} seqs, ` +
     `repair p50 ${repair[Math.floor(repair.length / 2)] ?? '-'} ms, backfilled ${metric('backfilledChunks').reduce((a, m) => a + m.value, 0)}, ` +
+    `(source ${metric('backfilledChunks').filter((m) => m.node === sim.sourceId).length}, unpaid ${metric('backfillUnpaid').length}), ` +
     `falseSuspicions ${metric('falseSuspicions').length}, joinsDeferred ${metric('joinsDeferred').length}, ` +
     `up/down p5 ${at(0.05)} p50 ${at(0.5)} p95 ${at(0.95)} max ${at(1)} (outside ±5%: ${outside}/${ratios.length}), ` +
     `sim ${wallS.toFixed(1)} s wall`,
