@@ -2,8 +2,9 @@
 // 150 s, exponential sessions of mean 40 s, 30% crashes, at most 120 live), replayed outside the
 // suite to see why the forest is never whole again. Every 10 s of simulated time: live viewers,
 // members, checkForest violations of the forest the peers hold, dead nodes still named by a live
-// place, and per interval the joins done, deletions done, aborts and give-ups. At the end: the share
-// of viewer-time spent outside the forest. Diagnostic, not a speed figure.
+// place and how long ago the oldest of them departed; per interval the departures, joins done,
+// deletions finished, aborts and give-ups. At the end: the share of viewer-time spent outside the
+// forest. Diagnostic, not a speed figure.
 // Run: node --import ./scripts/polyfills.mjs --import tsx bench/p2pcast-peer-churn.bench.ts [join modes, e.g. registry,walk] [seed]
 import type { NodeId } from '../src/core/ids.ts'
 import { createRng } from '../src/core/rng.ts'
@@ -65,15 +66,24 @@ for (const join of JOINS) {
   )
   const leave = sim.leave.bind(sim)
   const crash = sim.crash.bind(sim)
-  sim.leave = (id) => (sim.now < 150_000 ? leave(id) : undefined)
-  sim.crash = (id) => (sim.now < 150_000 ? crash(id) : undefined)
+  const departedAt = new Map<NodeId, number>()
+  sim.leave = (id) => {
+    if (sim.now >= 150_000) return
+    departedAt.set(id, sim.now)
+    leave(id)
+  }
+  sim.crash = (id) => {
+    if (sim.now >= 150_000) return
+    departedAt.set(id, sim.now)
+    crash(id)
+  }
   const nodeOf = (id: NodeId) => sim.protocol(id) as P2PCastPeerNode
   const seen = new Map<string, number>()
   let viewerMs = 0
   let outsideMs = 0
   console.log(`join ${join}`)
   console.log(
-    '   t s  live  members  violations  dead named | joins  deletions  aborts  give-ups  resets  short  errors',
+    '   t s  live  members  violations  dead named  oldest s | departures  joins  deletions  aborts  give-ups  resets  short  errors',
   )
   for (let t = 0; t < END_MS; ) {
     // Sample membership every second for the time shares; print every STEP_MS.
@@ -95,7 +105,9 @@ for (const join of JOINS) {
         for (const c of view.childrenOf(id, tree)) if (c !== SPECIAL && !alive.has(c)) deadNamed.add(c)
       }
     }
-    const delta: number[] = []
+    const oldestS = Math.max(0, ...[...deadNamed].map((d) => (t - (departedAt.get(d) ?? t)) / 1000))
+    const departures = [...departedAt.values()].filter((at) => at > t - STEP_MS && at <= t).length
+    const delta: number[] = [departures]
     const metrics = sim.protocolMetrics()
     for (const name of COUNTED) {
       const n = (metrics.get(name) ?? []).length
@@ -107,7 +119,7 @@ for (const join of JOINS) {
       seen.set(name, sum)
     }
     console.log(
-      `${String(t / 1000).padStart(6)}  ${String(live.length).padStart(4)}  ${String(live.length - outside).padStart(7)}  ${String(problems.length).padStart(10)}  ${String(deadNamed.size).padStart(10)} | ${delta.map((d, i) => String(d).padStart([5, 10, 7, 9, 7, 6, 7][i]!)).join(' ')}`,
+      `${String(t / 1000).padStart(6)}  ${String(live.length).padStart(4)}  ${String(live.length - outside).padStart(7)}  ${String(problems.length).padStart(10)}   ${String(deadNamed.size).padStart(10)}  ${oldestS.toFixed(0).padStart(8)} | ${delta.map((d, i) => String(d).padStart([10, 6, 10, 7, 9, 7, 6, 7][i]!)).join(' ')}`,
     )
   }
   console.log(
