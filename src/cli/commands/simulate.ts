@@ -6,12 +6,15 @@ import { findPreset, presets } from '../../experiment/presets/index.ts'
 import type { Preset } from '../../experiment/presets/preset.ts'
 import { scenarioExperiment } from '../../experiment/scenario-experiment.ts'
 import { loadScenarioFile } from '../../experiment/scenario-file.ts'
+import { MAX_STRIPES, MIN_STRIPES } from '../../stream/stripes.ts'
 import { RunProgress } from '../progress.ts'
 import { parseWholeNumber, UsageError } from '../usage-error.ts'
 
 export interface SimulateOptions {
   seed?: number
   peers?: number
+  /** P2PCast's stripe count f (2..16); only presets whose `takes.stripes` is set accept it. */
+  stripes?: number
   out?: string
   quiet?: boolean
   /** Where the summary goes (stdout by default; tests capture it). */
@@ -49,8 +52,13 @@ export function resolveTarget(
 export async function simulate(target: string, opts: SimulateOptions = {}): Promise<string> {
   const print = opts.print ?? ((line: string) => process.stdout.write(`${line}\n`))
   const { preset, seed, stem } = resolveTarget(target, opts.seed)
-  const outDir = opts.out ?? join('results', `${stem}-${seed}`)
-  const replay = `peercaster simulate ${target} --seed ${seed}${opts.peers === undefined ? '' : ` --peers ${opts.peers}`}`
+  if (opts.stripes !== undefined && preset.takes?.stripes !== true)
+    throw new UsageError(
+      `${preset.name} does not take --stripes (presets that do: ${presetsTaking('stripes')})`,
+    )
+  const fTag = opts.stripes === undefined ? '' : `-f${opts.stripes}`
+  const outDir = opts.out ?? join('results', `${stem}${fTag}-${seed}`)
+  const replay = `peercaster simulate ${target} --seed ${seed}${opts.peers === undefined ? '' : ` --peers ${opts.peers}`}${opts.stripes === undefined ? '' : ` --stripes ${opts.stripes}`}`
   print(`${preset.name}: seed ${seed} (replay: ${replay})`)
 
   const progress = new RunProgress(!opts.quiet)
@@ -64,7 +72,12 @@ export async function simulate(target: string, opts: SimulateOptions = {}): Prom
   }
   const result = await runExperiment(
     preset,
-    { seed, ...(opts.peers === undefined ? {} : { peers: opts.peers }), progress: hooks },
+    {
+      seed,
+      ...(opts.peers === undefined ? {} : { peers: opts.peers }),
+      ...(opts.stripes === undefined ? {} : { stripes: opts.stripes }),
+      progress: hooks,
+    },
     hooks,
   )
 
@@ -76,6 +89,13 @@ export async function simulate(target: string, opts: SimulateOptions = {}): Prom
   return outDir
 }
 
+function presetsTaking(option: 'stripes'): string {
+  return presets
+    .filter((p) => p.takes?.[option] === true)
+    .map((p) => p.name)
+    .join(', ')
+}
+
 export function registerSimulate(program: Command): void {
   const presetList = presets.map((p) => `  ${p.name.padEnd(20)} ${p.description}`).join('\n')
   program
@@ -83,19 +103,31 @@ export function registerSimulate(program: Command): void {
     .description('run a preset (a paper figure) or a scenario file in the deterministic simulator')
     .argument('<preset|scenario>', 'a preset name (below) or a scenario file (.yaml, .yml, .json)')
     .option('--peers <n>', 'number of viewers (per preset: chain length, or the one swarm size to run)')
+    .option(
+      '--stripes <f>',
+      `P2PCast stripes f, ${MIN_STRIPES}..${MAX_STRIPES} (p2pcast presets only; default 2)`,
+    )
     .option('--seed <s>', "random seed (default: 1 for presets, the file's seed for scenarios)")
-    .option('--out <dir>', 'output folder (default: results/<preset>-<seed>)')
+    .option('--out <dir>', 'output folder (default: results/<preset>-<seed>, results/<preset>-f<f>-<seed> with --stripes)')
     .option('--quiet', 'no progress bar and no table, only the seed and where the results went')
     .addHelpText(
       'after',
       `\nPresets:\n${presetList}\n\nThe same seed and code give a byte-identical results.json. Example scenarios: experiments/`,
     )
-    .action(async (target: string, raw: { peers?: string; seed?: string; out?: string; quiet?: boolean }) => {
-      await simulate(target, {
-        ...(raw.seed === undefined ? {} : { seed: parseWholeNumber('--seed', raw.seed, 0, 0xffffffff) }),
-        ...(raw.peers === undefined ? {} : { peers: parseWholeNumber('--peers', raw.peers, 1, 1_000_000) }),
-        ...(raw.out === undefined ? {} : { out: raw.out }),
-        quiet: raw.quiet === true,
-      })
-    })
+    .action(
+      async (
+        target: string,
+        raw: { peers?: string; stripes?: string; seed?: string; out?: string; quiet?: boolean },
+      ) => {
+        await simulate(target, {
+          ...(raw.seed === undefined ? {} : { seed: parseWholeNumber('--seed', raw.seed, 0, 0xffffffff) }),
+          ...(raw.peers === undefined ? {} : { peers: parseWholeNumber('--peers', raw.peers, 1, 1_000_000) }),
+          ...(raw.stripes === undefined
+            ? {}
+            : { stripes: parseWholeNumber('--stripes', raw.stripes, MIN_STRIPES, MAX_STRIPES) }),
+          ...(raw.out === undefined ? {} : { out: raw.out }),
+          quiet: raw.quiet === true,
+        })
+      },
+    )
 }

@@ -2,7 +2,17 @@ import { cdfChart, lineChart } from '../../report/charts.ts'
 import { textTable } from '../../report/table.ts'
 import type { RunOutcome } from '../run.ts'
 import { runFacts } from './facts.ts'
-import { type Contender, comparisonRow, contenderOf, fmt, swarmScenario } from './p2pcast-common.ts'
+import {
+  type Contender,
+  comparisonRow,
+  contenderOf,
+  fmt,
+  linksFacts,
+  stripesField,
+  stripesOf,
+  swarmScenario,
+  titleWithF,
+} from './p2pcast-common.ts'
 import type { ExperimentReport, Figure, PlannedRun, Preset, PresetOptions } from './preset.ts'
 
 export interface ChurnConfig {
@@ -49,6 +59,7 @@ type Row = ReturnType<typeof row>
 export function p2pcastChurnPreset(config: ChurnConfig = CHURN_DEFAULTS): Preset {
   return {
     name: 'p2pcast-churn',
+    takes: { stripes: true },
     description: `P2PCast with/without parity vs SpreadIt: continuity and repair time at ${config.crashRatesPctPerMin.join(', ')} %/min crashes, ${config.peers} peers (--peers N)`,
 
     plan(opts: PresetOptions): PlannedRun[] {
@@ -68,16 +79,18 @@ export function p2pcastChurnPreset(config: ChurnConfig = CHURN_DEFAULTS): Preset
                 seed: opts.seed,
               },
               `p2pcast-churn-${rate}pct`,
+              stripesOf(opts),
             ),
           })
       return runs
     },
 
-    async report(runs: readonly RunOutcome[]): Promise<ExperimentReport> {
+    async report(runs: readonly RunOutcome[], opts: PresetOptions): Promise<ExperimentReport> {
+      const f = stripesOf(opts)
       const rows = runs.map(row)
       const first = runs[0]!.scenario
       const peers = first.churn[0]?.maxPeers ?? 0
-      const subtitle = `${runFacts(first, `N=${peers} peers, crashes replaced`)}, same 1000/2000 kbit/s links for both overlays`
+      const subtitle = `${runFacts(first, `N=${peers} peers, crashes replaced`)}, ${linksFacts(f)}`
       const byContender = (key: keyof Row) =>
         rows.map((r) => ({ x: r.crashRatePctPerMin, y: (r[key] as number | null) ?? 0, series: r.overlay }))
       const figures: Figure[] = [
@@ -85,7 +98,7 @@ export function p2pcastChurnPreset(config: ChurnConfig = CHURN_DEFAULTS): Preset
           file: 'continuity-mean-vs-crash-rate.svg',
           svg: await lineChart(
             {
-              title: 'Continuity index (mean over viewers) vs crash rate',
+              title: titleWithF('Continuity index (mean over viewers) vs crash rate', f),
               subtitle,
               xTitle: 'crashes per minute (% of live peers)',
               yTitle: 'continuity index',
@@ -97,7 +110,7 @@ export function p2pcastChurnPreset(config: ChurnConfig = CHURN_DEFAULTS): Preset
           file: 'continuity-worst-vs-crash-rate.svg',
           svg: await lineChart(
             {
-              title: 'Continuity index of the worst viewer vs crash rate',
+              title: titleWithF('Continuity index of the worst viewer vs crash rate', f),
               subtitle,
               xTitle: 'crashes per minute (% of live peers)',
               yTitle: 'continuity index (min over viewers)',
@@ -109,7 +122,7 @@ export function p2pcastChurnPreset(config: ChurnConfig = CHURN_DEFAULTS): Preset
           file: 'viewers-with-loss-vs-crash-rate.svg',
           svg: await lineChart(
             {
-              title: 'Viewers that missed at least one chunk vs crash rate',
+              title: titleWithF('Viewers that missed at least one chunk vs crash rate', f),
               subtitle,
               xTitle: 'crashes per minute (% of live peers)',
               yTitle: 'viewers with continuity < 1',
@@ -124,7 +137,10 @@ export function p2pcastChurnPreset(config: ChurnConfig = CHURN_DEFAULTS): Preset
         file: 'cdf-repair-time.svg',
         svg: await cdfChart(
           {
-            title: `Repair time at ${highest} %/min crashes: P2PCast stripe outage, SpreadIt transience`,
+            title: titleWithF(
+              `Repair time at ${highest} %/min crashes: P2PCast stripe outage, SpreadIt transience`,
+              f,
+            ),
             subtitle,
             xTitle: 'repair time (ms)',
             yTitle: 'fraction',
@@ -184,7 +200,7 @@ export function p2pcastChurnPreset(config: ChurnConfig = CHURN_DEFAULTS): Preset
         ]),
       )
       return {
-        analysis: { comparison: rows, headline },
+        analysis: { ...stripesField(f), comparison: rows, headline },
         figures,
         table:
           `${table}\n(lossy = viewers with continuity < 1 / viewers that played; repair = P2PCast stripe outage` +

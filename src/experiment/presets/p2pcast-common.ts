@@ -1,3 +1,4 @@
+import { MAX_STRIPES, MIN_STRIPES } from '../../stream/stripes.ts'
 import type { RunOutcome } from '../run.ts'
 import { uploadDownloadRatio, type ViewerRecord } from '../run-metrics.ts'
 import { type ChurnPhase, parseScenario, type Scenario } from '../scenario.ts'
@@ -11,14 +12,54 @@ import { type ChurnPhase, parseScenario, type Scenario } from '../scenario.ts'
 export const STREAM = { kbps: 300, chunkRateHz: 5 }
 export const VIEWER_LINK = { uploadKbps: 1000, downloadKbps: 2000 }
 export const SOURCE_LINK = { uploadKbps: 1500, downloadKbps: 1500 }
+/** f when --stripes is not given: the case the paper details. */
+export const DEFAULT_STRIPES = 2
+
+/** The stripe count a p2pcast preset runs: PresetOptions.stripes, checked (the CLI checks it too). */
+export function stripesOf(opts: { stripes?: number }): number {
+  const f = opts.stripes ?? DEFAULT_STRIPES
+  if (!Number.isInteger(f) || f < MIN_STRIPES || f > MAX_STRIPES)
+    throw new RangeError(`p2pcast presets take ${MIN_STRIPES}..${MAX_STRIPES} stripes, got ${f}`)
+  return f
+}
+
+/**
+ * A P2PCast viewer's link at f stripes: upload sized for f/(f-1) × the stream with the headroom
+ * f = 2 has (1,000 kbit/s for 2 × 300), e.g. 750 kbit/s at f = 3. SpreadIt keeps VIEWER_LINK at
+ * every f, so its runs stay as they are.
+ */
+export function viewerLinkOf(c: Contender, f: number): typeof VIEWER_LINK {
+  if (c === 'spreadit' || f === DEFAULT_STRIPES) return VIEWER_LINK
+  const uploadKbps = Math.round((VIEWER_LINK.uploadKbps * f) / (f - 1) / 2)
+  return { uploadKbps, downloadKbps: VIEWER_LINK.downloadKbps }
+}
+
+/** The links clause of the plots' subtitles. */
+export function linksFacts(f: number): string {
+  const { uploadKbps, downloadKbps } = VIEWER_LINK
+  if (f === DEFAULT_STRIPES) return `same ${uploadKbps}/${downloadKbps} kbit/s links for both overlays`
+  const p2p = viewerLinkOf('p2pcast', f)
+  return `P2PCast f = ${f}: ${p2p.uploadKbps}/${p2p.downloadKbps} kbit/s links (f/(f-1) × the stream, f = 2's headroom), SpreadIt ${uploadKbps}/${downloadKbps} kbit/s`
+}
+
+/** "P2PCast …" titles name f when it is not the default (f = 2 titles stay as they were). */
+export function titleWithF(title: string, f: number): string {
+  return f === DEFAULT_STRIPES ? title : `${title} (f = ${f})`
+}
+
+/** results.json says which f ran: `stripes` in the analysis when f is not the default 2. */
+export function stripesField(f: number): { stripes?: number } {
+  return f === DEFAULT_STRIPES ? {} : { stripes: f }
+}
+
 /** Both overlays' players buffer the same 4 s before starting. */
 const PLAYOUT_BUFFER_S = 4
 
 export type Contender = 'p2pcast' | 'p2pcast-noparity' | 'spreadit'
 
-function overlayOf(c: Contender): { name: string; params: Record<string, unknown> } {
+function overlayOf(c: Contender, f: number): { name: string; params: Record<string, unknown> } {
   if (c === 'spreadit') return { name: 'spreadit', params: { uploadHeadroom: 0.9 } }
-  return { name: 'p2pcast', params: { stripes: 2, parity: c === 'p2pcast' } }
+  return { name: 'p2pcast', params: { stripes: f, parity: c === 'p2pcast' } }
 }
 
 export interface SwarmShape {
@@ -36,7 +77,12 @@ export interface SwarmShape {
  * as the overlays do not change the live count). Crashing peers are replaced at the same rate,
  * capped at N live, so the swarm stays near N while crashes go on.
  */
-export function swarmScenario(c: Contender, shape: SwarmShape, tag: string): Scenario {
+export function swarmScenario(
+  c: Contender,
+  shape: SwarmShape,
+  tag: string,
+  f: number = DEFAULT_STRIPES,
+): Scenario {
   const { peers, durationS, rampS, crashesPerMin, seed } = shape
   const session: ChurnPhase['session'] =
     crashesPerMin === 0
@@ -55,15 +101,15 @@ export function swarmScenario(c: Contender, shape: SwarmShape, tag: string): Sce
       maxPeers: peers,
     })
   return parseScenario({
-    name: `${tag}-${c}-${peers}`,
+    name: c === 'spreadit' || f === DEFAULT_STRIPES ? `${tag}-${c}-${peers}` : `${tag}-${c}-f${f}-${peers}`,
     seed,
     durationS,
-    overlay: overlayOf(c),
+    overlay: overlayOf(c, f),
     underlay: { kind: 'delay-space' },
     stream: STREAM,
     playout: { startupChunks: PLAYOUT_BUFFER_S * STREAM.chunkRateHz, maxBufferChunks: 256 },
     sourceLink: SOURCE_LINK,
-    viewerLinks: [VIEWER_LINK],
+    viewerLinks: [viewerLinkOf(c, f)],
     churn,
     sampling: { intervalS: 10 },
   })

@@ -3,7 +3,18 @@ import { textTable } from '../../report/table.ts'
 import { cdf } from '../../stream/summary.ts'
 import type { RunOutcome } from '../run.ts'
 import { runFacts } from './facts.ts'
-import { type Contender, comparisonRow, contenderOf, fmt, ratiosOf, swarmScenario } from './p2pcast-common.ts'
+import {
+  type Contender,
+  comparisonRow,
+  contenderOf,
+  fmt,
+  linksFacts,
+  ratiosOf,
+  stripesField,
+  stripesOf,
+  swarmScenario,
+  titleWithF,
+} from './p2pcast-common.ts'
 import type { ExperimentReport, PlannedRun, Preset, PresetOptions } from './preset.ts'
 
 export interface FairnessConfig {
@@ -41,6 +52,7 @@ function row(run: RunOutcome) {
 export function p2pcastFairnessPreset(config: FairnessConfig = FAIRNESS_DEFAULTS): Preset {
   return {
     name: 'p2pcast-fairness',
+    takes: { stripes: true },
     description: `P2PCast vs SpreadIt: CDF of per-viewer upload/download and source upload, ${config.peers} peers, no churn (--peers N)`,
 
     plan(opts: PresetOptions): PlannedRun[] {
@@ -51,21 +63,23 @@ export function p2pcastFairnessPreset(config: FairnessConfig = FAIRNESS_DEFAULTS
           c,
           { peers, durationS: config.durationS, rampS: config.rampS, crashesPerMin: 0, seed: opts.seed },
           'p2pcast-fairness',
+          stripesOf(opts),
         ),
       }))
     },
 
-    async report(runs: readonly RunOutcome[]): Promise<ExperimentReport> {
+    async report(runs: readonly RunOutcome[], opts: PresetOptions): Promise<ExperimentReport> {
+      const f = stripesOf(opts)
       const rows = runs.map(row)
       const first = runs[0]!.scenario
       const peers = first.churn[0]?.maxPeers ?? 0
-      const subtitle = `${runFacts(first, `N=${peers} peers joining over ${config.rampS} s, no churn`)}, same 1000/2000 kbit/s links for both overlays`
+      const subtitle = `${runFacts(first, `N=${peers} peers joining over ${config.rampS} s, no churn`)}, ${linksFacts(f)}`
       const figures = [
         {
           file: 'cdf-upload-download-ratio.svg',
           svg: await cdfChart(
             {
-              title: 'CDF of data upload / data download per viewer',
+              title: titleWithF('CDF of data upload / data download per viewer', f),
               subtitle,
               xTitle: 'upload / download (bytes of chunks over the run)',
               yTitle: 'fraction of viewers',
@@ -77,7 +91,7 @@ export function p2pcastFairnessPreset(config: FairnessConfig = FAIRNESS_DEFAULTS
           file: 'source-upload.svg',
           svg: await barChart(
             {
-              title: 'Source upload by overlay',
+              title: titleWithF('Source upload by overlay', f),
               subtitle,
               xTitle: 'overlay',
               yTitle: 'source upload / stream rate',
@@ -89,7 +103,7 @@ export function p2pcastFairnessPreset(config: FairnessConfig = FAIRNESS_DEFAULTS
           file: 'zero-upload-fraction.svg',
           svg: await barChart(
             {
-              title: 'Viewers that uploaded no data',
+              title: titleWithF('Viewers that uploaded no data', f),
               subtitle,
               xTitle: 'overlay',
               yTitle: 'fraction of viewers',
@@ -125,7 +139,7 @@ export function p2pcastFairnessPreset(config: FairnessConfig = FAIRNESS_DEFAULTS
         ]),
       )
       return {
-        analysis: { comparison: rows, ratioTolerance: RATIO_TOLERANCE },
+        analysis: { ...stripesField(f), comparison: rows, ratioTolerance: RATIO_TOLERANCE },
         figures,
         table: `${table}\n(ratio = a viewer's chunk bytes uploaded / downloaded over the whole run; zero-up = fraction uploading nothing; src up = source upload / stream rate)`,
       }

@@ -1,13 +1,22 @@
 import { createRng } from '../../core/rng.ts'
-import { Registry, treeHeights } from '../../overlays/p2pcast/index.ts'
+import { checkForest, Registry, treeHeights } from '../../overlays/p2pcast/index.ts'
 import { barChart, lineChart, type Point } from '../../report/charts.ts'
 import { textTable } from '../../report/table.ts'
 import type { RunOutcome } from '../run.ts'
 import { streamFacts } from './facts.ts'
-import { type Contender, comparisonRow, fmt, swarmScenario } from './p2pcast-common.ts'
+import {
+  type Contender,
+  comparisonRow,
+  DEFAULT_STRIPES,
+  fmt,
+  linksFacts,
+  stripesField,
+  stripesOf,
+  swarmScenario,
+  titleWithF,
+} from './p2pcast-common.ts'
 import type { ExperimentReport, PlannedRun, Preset, PresetOptions } from './preset.ts'
 
-const F = 2
 /** Salt of the forest model's random stream (kept apart from the simulated runs'). */
 const SALT_FOREST = 0xf0e
 
@@ -45,6 +54,14 @@ export interface ForestPoint {
   log2N: number
   /** 2·log_f N: the issue's bound on tree height. */
   twoLogFN: number
+  /**
+   * Only when f ≠ 2 (f = 2 points are written as they always were; there log_f N = log2N):
+   * log_f N, operations done by rebuilding the whole forest (bootstrap.ts), and how many §3 rules
+   * the final forest breaks (checkForest; 0 when all hold).
+   */
+  logFN?: number
+  rebuilds?: number
+  ruleViolations?: number
   /** Height of each tree (edges from the source) after the N joins, before any leave. */
   heightsAfterJoins: number[]
   /** Height of each tree after the joins and the churn. */
@@ -61,14 +78,21 @@ export interface ForestPoint {
  * The registry exactly as the overlay runs it (random contact, the paper's cases, UPDATE fan-out)
  * without the network: N joins, then delete+join pairs. This is how 10^5 peers fit in the preset.
  */
-export function measureForest(peers: number, churnOps: number, seed: number): ForestPoint {
+export function measureForest(
+  peers: number,
+  churnOps: number,
+  seed: number,
+  f: number = DEFAULT_STRIPES,
+): ForestPoint {
   const rng = createRng(seed, SALT_FOREST + peers)
-  const registry = new Registry(F, 0, rng)
+  const registry = new Registry(f, 0, rng)
   const ids: number[] = []
   let joinWork = 0
+  let rebuilds = 0
   for (let i = 1; i <= peers; i++) {
     const r = registry.join(i)
     joinWork += r.cost!.rpcs + r.cost!.walkHops + r.updates.length
+    rebuilds += r.cost!.rebuilds
     ids.push(i)
   }
   const heightsAfterJoins = treeHeights(registry.forest)
@@ -84,14 +108,18 @@ export function measureForest(peers: number, churnOps: number, seed: number): Fo
     const r = registry.delete(victim, victim)
     leaveWork += r.cost!.rpcs + r.cost!.walkHops + r.updates.length
     fallbacks += r.cost!.fallbacks
-    registry.join(next)
+    rebuilds += r.cost!.rebuilds + registry.join(next).cost!.rebuilds
     ids.push(next++)
   }
   const heights = treeHeights(registry.forest)
+  const logFN = Math.log(peers) / Math.log(f)
   return {
     peers,
     log2N: Math.log2(peers),
-    twoLogFN: (2 * Math.log(peers)) / Math.log(F),
+    twoLogFN: (2 * Math.log(peers)) / Math.log(f),
+    ...(f === DEFAULT_STRIPES
+      ? {}
+      : { logFN, rebuilds, ruleViolations: checkForest(registry.forest).length }),
     heightsAfterJoins,
     heights,
     heightMax: Math.max(...heights),
@@ -100,6 +128,38 @@ export function measureForest(peers: number, churnOps: number, seed: number): Fo
     fallbacksPerLeave: ops === 0 ? 0 : fallbacks / ops,
     churnOps: ops,
   }
+}
+
+/** The forest model's table; f > 2 adds log_f N, the rebuilds and the rules the forest broke. */
+type Column = readonly [name: string, cell: (p: ForestPoint) => string | number]
+
+function forestTable(forest: readonly ForestPoint[], f: number): string {
+  const plain = f === DEFAULT_STRIPES
+  // The f > 2 columns are left out at f = 2, whose table stays as it was.
+  const logF: Column[] = plain ? [] : [[`log_${f} N`, (p) => fmt(p.logFN ?? 0, 1)]]
+  const rules: Column[] = plain
+    ? []
+    : [
+        ['rebuilds', (p) => p.rebuilds ?? 0],
+        ['rule violations', (p) => p.ruleViolations ?? 0],
+      ]
+  const columns: Column[] = [
+    ['N', (p) => p.peers],
+    ['heights joins', (p) => p.heightsAfterJoins.join(',')],
+    ['heights churn', (p) => p.heights.join(',')],
+    ['log2 N', (p) => fmt(p.log2N, 1)],
+    ...logF,
+    [plain ? '2·log_f N' : `2·log_${f} N`, (p) => fmt(p.twoLogFN, 1)],
+    ['msgs/join', (p) => fmt(p.messagesPerJoin, 2)],
+    ['msgs/leave', (p) => fmt(p.messagesPerLeave, 2)],
+    ['fallbacks/leave', (p) => fmt(p.fallbacksPerLeave, 2)],
+    ['churn ops', (p) => p.churnOps],
+    ...rules,
+  ]
+  return textTable(
+    columns.map(([name]) => name),
+    forest.map((p) => columns.map(([, cell]) => cell(p))),
+  )
 }
 
 const SIM_CONTENDERS: readonly Contender[] = ['p2pcast', 'spreadit']
@@ -132,6 +192,7 @@ export function p2pcastScalePreset(config: ScaleConfig = SCALE_DEFAULTS): Preset
   })
   return {
     name: 'p2pcast-scale',
+    takes: { stripes: true },
     description: `P2PCast tree height and messages per join/leave vs N (forest model to ${Math.max(...config.forestSizes)} peers, simulated with SpreadIt to ${Math.max(...config.simSizes)}); --peers N picks one size`,
 
     plan(opts: PresetOptions): PlannedRun[] {
@@ -151,6 +212,7 @@ export function p2pcastScalePreset(config: ScaleConfig = SCALE_DEFAULTS): Preset
                 seed: opts.seed,
               },
               'p2pcast-scale',
+              stripesOf(opts),
             ),
           })
       }
@@ -158,12 +220,13 @@ export function p2pcastScalePreset(config: ScaleConfig = SCALE_DEFAULTS): Preset
     },
 
     async report(runs: readonly RunOutcome[], opts: PresetOptions): Promise<ExperimentReport> {
-      const forest = sizesFor(opts).forest.map((n) => measureForest(n, config.forestChurnOps, opts.seed))
+      const f = stripesOf(opts)
+      const forest = sizesFor(opts).forest.map((n) => measureForest(n, config.forestChurnOps, opts.seed, f))
       const sim = runs.map(simRow)
-      const forestFacts = `forest model (registry only, no data path): N joins then min(${config.forestChurnOps}, N/2) leave+join pairs, f = ${F}, seed ${opts.seed}`
+      const forestFacts = `forest model (registry only, no data path): N joins then min(${config.forestChurnOps}, N/2) leave+join pairs, f = ${f}, seed ${opts.seed}`
       const first = runs[0]?.scenario
       const simFacts = first
-        ? `joins at ${config.simJoinsPerS}/s (at least ${config.simRampS} s) then ${config.simTailS} s more, ${config.simCrashPctPerMin} %/min crashes, ${streamFacts(first)}, ${first.underlay.kind} underlay, seed ${first.seed}`
+        ? `joins at ${config.simJoinsPerS}/s (at least ${config.simRampS} s) then ${config.simTailS} s more, ${config.simCrashPctPerMin} %/min crashes, ${streamFacts(first)}, ${first.underlay.kind} underlay, seed ${first.seed}${f === DEFAULT_STRIPES ? '' : `, ${linksFacts(f)}`}`
         : 'no simulated sizes'
 
       const heightPoints: Point[] = []
@@ -172,8 +235,14 @@ export function p2pcastScalePreset(config: ScaleConfig = SCALE_DEFAULTS): Preset
           heightPoints.push({ x: p.log2N, y: h, series: `tree ${t}, churned` })
         const afterJoins = Math.max(...p.heightsAfterJoins)
         heightPoints.push({ x: p.log2N, y: afterJoins, series: 'joins only' })
-        heightPoints.push({ x: p.log2N, y: p.log2N, series: 'log2 N' })
-        heightPoints.push({ x: p.log2N, y: p.twoLogFN, series: '2·log_f N' })
+        // f = 2 keeps its series names ('log2 N' is log_f N there); otherwise they name f.
+        if (f === DEFAULT_STRIPES) {
+          heightPoints.push({ x: p.log2N, y: p.log2N, series: 'log2 N' })
+          heightPoints.push({ x: p.log2N, y: p.twoLogFN, series: '2·log_f N' })
+        } else {
+          heightPoints.push({ x: p.log2N, y: p.twoLogFN / 2, series: `log_${f} N` })
+          heightPoints.push({ x: p.log2N, y: p.twoLogFN, series: `2·log_${f} N` })
+        }
       }
       for (const r of sim)
         heightPoints.push({
@@ -203,7 +272,7 @@ export function p2pcastScalePreset(config: ScaleConfig = SCALE_DEFAULTS): Preset
           file: 'tree-height-vs-N.svg',
           svg: await lineChart(
             {
-              title: 'P2PCast tree height vs N, with SpreadIt depth',
+              title: titleWithF('P2PCast tree height vs N, with SpreadIt depth', f),
               subtitle: `model heights (max over trees after the joins; each tree after churn): ${forestFacts}; sim depth = deepest stripe of any viewer at the end: ${simFacts}`,
               xTitle: 'log2 N (N = peers)',
               yTitle: 'height / max depth',
@@ -215,7 +284,7 @@ export function p2pcastScalePreset(config: ScaleConfig = SCALE_DEFAULTS): Preset
           file: 'messages-per-op-vs-N.svg',
           svg: await lineChart(
             {
-              title: 'P2PCast control messages per join and per leave vs N',
+              title: titleWithF('P2PCast control messages per join and per leave vs N', f),
               subtitle: `messages = RPCs + walk hops + UPDATEs; model: ${forestFacts}; sim: ${simFacts}`,
               xTitle: 'log2 N (N = peers)',
               yTitle: 'messages per operation',
@@ -229,7 +298,7 @@ export function p2pcastScalePreset(config: ScaleConfig = SCALE_DEFAULTS): Preset
           file: 'zero-upload-vs-N.svg',
           svg: await barChart(
             {
-              title: 'Viewers uploading nothing vs N',
+              title: titleWithF('Viewers uploading nothing vs N', f),
               subtitle: simFacts,
               xTitle: 'N',
               yTitle: 'fraction of viewers',
@@ -239,31 +308,8 @@ export function p2pcastScalePreset(config: ScaleConfig = SCALE_DEFAULTS): Preset
         })
 
       const table = [
-        'forest model (f = 2, registry only):',
-        textTable(
-          [
-            'N',
-            'heights joins',
-            'heights churn',
-            'log2 N',
-            '2·log_f N',
-            'msgs/join',
-            'msgs/leave',
-            'fallbacks/leave',
-            'churn ops',
-          ],
-          forest.map((p) => [
-            p.peers,
-            p.heightsAfterJoins.join(','),
-            p.heights.join(','),
-            fmt(p.log2N, 1),
-            fmt(p.twoLogFN, 1),
-            fmt(p.messagesPerJoin, 2),
-            fmt(p.messagesPerLeave, 2),
-            fmt(p.fallbacksPerLeave, 2),
-            p.churnOps,
-          ]),
-        ),
+        `forest model (f = ${f}, registry only):`,
+        forestTable(forest, f),
         '',
         sim.length === 0 ? 'no simulated sizes' : `simulated (${simFacts}):`,
         sim.length === 0
@@ -297,6 +343,7 @@ export function p2pcastScalePreset(config: ScaleConfig = SCALE_DEFAULTS): Preset
       ].join('\n')
       return {
         analysis: {
+          ...stripesField(f),
           forestModel: forest,
           simulated: sim,
           method: { forest: forestFacts, simulated: simFacts },

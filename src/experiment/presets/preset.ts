@@ -5,6 +5,8 @@ export interface PresetOptions {
   seed: number
   /** --peers: restrict or resize the experiment to this many viewers (meaning is per preset). */
   peers?: number
+  /** --stripes: p2pcast presets: stripes f, 2..16 (default 2); others refuse it (Preset.takes). */
+  stripes?: number
   /**
    * Progress of the simulations a preset runs itself inside report() (the i3 presets: their
    * swarms are not Scenarios). Display only: it never changes what is simulated or written.
@@ -47,6 +49,8 @@ export interface Preset {
   readonly name: string
   /** One line for `peercaster simulate --help` and the unknown-preset message. */
   readonly description: string
+  /** Options beyond seed and peers that this preset honours; the CLI refuses the others. */
+  readonly takes?: { readonly stripes?: boolean }
   plan(opts: PresetOptions): PlannedRun[]
   report(runs: readonly RunOutcome[], opts: PresetOptions): Promise<ExperimentReport>
   /** Per-run fields to write besides metrics and samples (e.g. per-viewer records for small runs). */
