@@ -81,10 +81,11 @@ function cli(...args: string[]): Promise<CliResult> {
 test('bad input is one line on stderr and exit code 2', async () => {
   const badPath = join(dir, 'bad.yaml')
   writeFileSync(badPath, readFileSync(scenarioPath, 'utf8').replace('arrivalsPerS: 3', 'arrivalsPerS: -3'))
-  const [unknown, bad, seed] = await Promise.all([
+  const [unknown, bad, seed, stripes] = await Promise.all([
     cli('simulate', 'no-such-preset'),
     cli('simulate', badPath),
     cli('simulate', 'spreadit-chain', '--seed', 'abc'),
+    cli('simulate', 'spreadit-chain', '--stripes', '3'),
   ])
   assert.equal(unknown.status, 2)
   assert.equal(unknown.stderr.trim().split('\n').length, 1)
@@ -101,6 +102,13 @@ test('bad input is one line on stderr and exit code 2', async () => {
 
   assert.equal(seed.status, 2)
   assert.match(seed.stderr, /--seed must be a whole number/)
+
+  // --stripes is P2PCast's: a preset that does not take it says so, naming itself.
+  assert.equal(stripes.status, 2)
+  assert.equal(
+    stripes.stderr.trim(),
+    'peercaster: spreadit-chain does not take --stripes (presets that do: p2pcast-scale, p2pcast-churn, p2pcast-fairness)',
+  )
 })
 
 test('--help explains the commands', async () => {

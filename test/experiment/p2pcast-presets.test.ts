@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
+import { runExperiment } from '../../src/experiment/experiment.ts'
 import { findPreset } from '../../src/experiment/presets/index.ts'
 import { p2pcastChurnPreset } from '../../src/experiment/presets/p2pcast-churn.ts'
 import { p2pcastFairnessPreset } from '../../src/experiment/presets/p2pcast-fairness.ts'
@@ -72,6 +73,49 @@ test('p2pcast-scale --peers N beyond the simulated sizes runs the forest model o
   })
   assert.equal(preset.plan({ seed: 1, peers: 100_000 }).length, 0)
   assert.equal(preset.plan({ seed: 1, peers: 30 }).length, 2)
+})
+
+test('p2pcast-scale with 3 stripes: results.json says f = 3, the forests keep every rule, heights within 2·log_3 N', async () => {
+  const preset = p2pcastScalePreset({
+    forestSizes: [300, 3000],
+    forestChurnOps: 300,
+    simSizes: [30],
+    maxSimPeers: 30,
+    simRampS: 10,
+    simJoinsPerS: 50,
+    simTailS: 15,
+    simCrashPctPerMin: 10,
+  })
+  const result = await runExperiment(preset, { seed: 4, stripes: 3 })
+  const { analysis, runs } = JSON.parse(result.resultsJson)
+  assert.equal(analysis.stripes, 3)
+  const forest = analysis.forestModel as {
+    peers: number
+    heights: number[]
+    heightMax: number
+    logFN: number
+    twoLogFN: number
+    rebuilds: number
+    ruleViolations: number
+  }[]
+  for (const p of forest) {
+    assert.equal(p.heights.length, 3, 'one height per tree')
+    assert.equal(p.ruleViolations, 0, `N=${p.peers}: the forest breaks ${p.ruleViolations} rules`)
+    // results.json keeps 6 significant digits.
+    assert.ok(Math.abs(p.logFN - Math.log(p.peers) / Math.log(3)) < 1e-4, `log_3 ${p.peers} = ${p.logFN}`)
+    assert.ok(p.heightMax <= p.twoLogFN, `N=${p.peers}: height ${p.heightMax} vs 2·log_3 N ${p.twoLogFN}`)
+    assert.ok(p.heightMax >= p.logFN, `N=${p.peers}: height ${p.heightMax} below log_3 N`)
+  }
+  const p2pcastRun = runs.find(
+    (r: { scenario: { overlay: { name: string } } }) => r.scenario.overlay.name === 'p2pcast',
+  )
+  assert.equal(p2pcastRun.scenario.overlay.params.stripes, 3)
+  assert.equal(p2pcastRun.scenario.viewerLinks[0].uploadKbps, 750, 'upload sized for 3/2 × the stream')
+  const sim = analysis.simulated as { overlay: string; zeroUploadFraction: number; continuityMean: number }[]
+  // Every non-special peer has f children: nobody that stayed uploads nothing.
+  assert.equal(sim.find((r) => r.overlay === 'p2pcast')!.zeroUploadFraction, 0)
+  assert.match(result.figures[0]!.svg, /log_3 N/)
+  assert.match(result.figures[0]!.svg, /f = 3/)
 })
 
 test('p2pcast-churn: parity keeps continuity whole where SpreadIt and parity-less P2PCast lose chunks', async () => {
