@@ -197,7 +197,11 @@ export function rebuildMissing(parity: Chunk, present: readonly Chunk[], f: numb
   if (parity.payload === null) {
     return { ...base, stripe: meta.stripe, size: meta.size, payload: null, auth: null }
   }
-  const body = parity.payload.slice(bodyOffset)
+  // A copy, never a view: the parity chunk is relayed as received, and on the net host its payload
+  // is a Node Buffer, whose slice() is a view; XORing into one corrupted every parity chunk a node
+  // relayed after a rebuild (f > 2 only: at f = 2 nothing is XORed), and children rejected them.
+  const body = new Uint8Array(parity.payload.length - bodyOffset)
+  body.set(parity.payload.subarray(bodyOffset))
   for (const c of present) {
     const m = metas[c.seq - parity.seq * k]!
     if (

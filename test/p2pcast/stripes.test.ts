@@ -138,3 +138,27 @@ test('a parity chunk whose header lies is a RemoteProtocolError', () => {
   const wrong = realChunk(0, new Uint8Array(11))
   assert.throws(() => rebuildMissing(parity, [wrong], f), isRemoteProtocolError)
 })
+
+test('a rebuild leaves the parity chunk untouched, also when its payload is a Node Buffer (net host)', () => {
+  // The net host decodes payloads as Buffers, whose slice() is a view. The parity chunk is relayed
+  // to children as received, so a rebuild that XORs into it corrupts what they get.
+  for (const f of [3, 4, 8]) {
+    const members = Array.from({ length: f - 1 }, (_, i) =>
+      realChunk(
+        (f - 1) * 7 + i,
+        Buffer.from(new Uint8Array(100 + 37 * i).map((_, j) => (j * 13 + i) & 0xff)),
+        Buffer.alloc(64, i + 1),
+      ),
+    )
+    const built = buildParity(members, f)
+    const parity: Chunk = { ...built, payload: Buffer.from(built.payload!) }
+    const before = Buffer.from(parity.payload!)
+    const decoder = new StripeDecoder(f)
+    for (const c of members.slice(1)) decoder.push(c)
+    const out = decoder.push(parity)
+    assert.equal(out.length, 1, `f = ${f}: the missing member is rebuilt`)
+    assert.deepEqual(new Uint8Array(out[0]!.payload!), new Uint8Array(members[0]!.payload!))
+    assert.deepEqual(new Uint8Array(out[0]!.auth!), new Uint8Array(members[0]!.auth!))
+    assert.ok(before.equals(parity.payload as Buffer), `f = ${f}: the parity payload changed`)
+  }
+})
