@@ -110,7 +110,7 @@ test('p2pcast-scale with 3 stripes: results.json says f = 3, the forests keep ev
     (r: { scenario: { overlay: { name: string } } }) => r.scenario.overlay.name === 'p2pcast',
   )
   assert.equal(p2pcastRun.scenario.overlay.params.stripes, 3)
-  assert.equal(p2pcastRun.scenario.viewerLinks[0].uploadKbps, 750, 'upload sized for 3/2 × the stream')
+  assert.equal(p2pcastRun.scenario.viewerLinks[0].uploadKbps, 850, 'upload 3/2 × the stream + 400 kbit/s')
   const sim = analysis.simulated as { overlay: string; zeroUploadFraction: number; continuityMean: number }[]
   // Every non-special peer has f children: nobody that stayed uploads nothing.
   assert.equal(sim.find((r) => r.overlay === 'p2pcast')!.zeroUploadFraction, 0)
