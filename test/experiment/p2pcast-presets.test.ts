@@ -4,7 +4,7 @@ import { runExperiment } from '../../src/experiment/experiment.ts'
 import { findPreset } from '../../src/experiment/presets/index.ts'
 import { p2pcastChurnPreset } from '../../src/experiment/presets/p2pcast-churn.ts'
 import { p2pcastFairnessPreset } from '../../src/experiment/presets/p2pcast-fairness.ts'
-import { p2pcastScalePreset } from '../../src/experiment/presets/p2pcast-scale.ts'
+import { p2pcastScalePreset, type ScaleConfig } from '../../src/experiment/presets/p2pcast-scale.ts'
 import { runTwice } from './run-twice.ts'
 
 // Tiny versions of the three presets (the report code is the real one); each runs twice and the
@@ -14,17 +14,20 @@ test('the three p2pcast presets are registered', () => {
   for (const name of ['p2pcast-scale', 'p2pcast-churn', 'p2pcast-fairness']) assert.ok(findPreset(name), name)
 })
 
+/** p2pcast-scale with one simulated size of 30 peers under crashes; each test picks its forest sizes. */
+const TINY_SCALE: ScaleConfig = {
+  forestSizes: [],
+  forestChurnOps: 0,
+  simSizes: [30],
+  maxSimPeers: 30,
+  simRampS: 10,
+  simJoinsPerS: 50,
+  simTailS: 15,
+  simCrashPctPerMin: 10,
+}
+
 test('p2pcast-scale: tree height grows like log N and stays near 2·log_f N; join cost is flat', async () => {
-  const preset = p2pcastScalePreset({
-    forestSizes: [64, 1024, 16_384],
-    forestChurnOps: 500,
-    simSizes: [30],
-    maxSimPeers: 30,
-    simRampS: 10,
-    simJoinsPerS: 50,
-    simTailS: 15,
-    simCrashPctPerMin: 10,
-  })
+  const preset = p2pcastScalePreset({ ...TINY_SCALE, forestSizes: [64, 1024, 16_384], forestChurnOps: 500 })
   const { analysis, figures } = await runTwice(preset, 4)
   const forest = analysis.forestModel as {
     peers: number
@@ -76,16 +79,7 @@ test('p2pcast-scale --peers N beyond the simulated sizes runs the forest model o
 })
 
 test('p2pcast-scale with 3 stripes: results.json says f = 3, the forests keep every rule, heights within 2·log_3 N', async () => {
-  const preset = p2pcastScalePreset({
-    forestSizes: [300, 3000],
-    forestChurnOps: 300,
-    simSizes: [30],
-    maxSimPeers: 30,
-    simRampS: 10,
-    simJoinsPerS: 50,
-    simTailS: 15,
-    simCrashPctPerMin: 10,
-  })
+  const preset = p2pcastScalePreset({ ...TINY_SCALE, forestSizes: [300, 3000], forestChurnOps: 300 })
   const result = await runExperiment(preset, { seed: 4, stripes: 3 })
   const { analysis, runs } = JSON.parse(result.resultsJson)
   assert.equal(analysis.stripes, 3)
