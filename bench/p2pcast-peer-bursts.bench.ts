@@ -35,6 +35,7 @@ const LAST_RESORTS = [
   PEER_METRIC.deadPlacesAssembled,
   PEER_METRIC.deadShortSlots,
   PEER_METRIC.transitionErrors,
+  PEER_METRIC.islandRejoins,
 ]
 console.log(`machine: ${process.arch}, Node ${process.version}`)
 for (const join of JOINS)

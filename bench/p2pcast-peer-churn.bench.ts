@@ -36,6 +36,7 @@ const COUNTED = [
   PEER_METRIC.forestResets,
   PEER_METRIC.deadShortSlots,
   PEER_METRIC.transitionErrors,
+  PEER_METRIC.islandRejoins,
 ] as const
 
 console.log(`machine: ${process.arch}, Node ${process.version}; seed ${SEED}`)
@@ -83,7 +84,7 @@ for (const join of JOINS) {
   let outsideMs = 0
   console.log(`join ${join}`)
   console.log(
-    '   t s  live  members  violations  dead named  oldest s | departures  joins  deletions  aborts  give-ups  resets  short  errors',
+    '   t s  live  members  violations  dead named  oldest s | departures  joins  deletions  aborts  give-ups  resets  short  errors  islands',
   )
   for (let t = 0; t < END_MS; ) {
     // Sample membership every second for the time shares; print every STEP_MS.
@@ -119,7 +120,7 @@ for (const join of JOINS) {
       seen.set(name, sum)
     }
     console.log(
-      `${String(t / 1000).padStart(6)}  ${String(live.length).padStart(4)}  ${String(live.length - outside).padStart(7)}  ${String(problems.length).padStart(10)}   ${String(deadNamed.size).padStart(10)}  ${oldestS.toFixed(0).padStart(8)} | ${delta.map((d, i) => String(d).padStart([10, 6, 10, 7, 9, 7, 6, 7][i]!)).join(' ')}`,
+      `${String(t / 1000).padStart(6)}  ${String(live.length).padStart(4)}  ${String(live.length - outside).padStart(7)}  ${String(problems.length).padStart(10)}   ${String(deadNamed.size).padStart(10)}  ${oldestS.toFixed(0).padStart(8)} | ${delta.map((d, i) => String(d).padStart([10, 6, 10, 7, 9, 7, 6, 7, 8][i]!)).join(' ')}`,
     )
   }
   console.log(

@@ -54,6 +54,8 @@ const HANDOVER_MS = 400
 const DELEGATE_MS = 2500
 /** Reads in flight at once for one operation (prefetching a node's neighbours). */
 const PREFETCH_LIMIT = 24
+/** The deletion attempt from which a member whose every neighbour is dead joins again instead. */
+const ISLAND_REJOIN_ATTEMPTS = 3
 /** Transaction number of a READ that only asks a parent for its place (no operation). */
 const PLACE_QUERY = 0
 /**
@@ -84,6 +86,8 @@ export const PEER_METRIC = {
   deadPlacesAssembled: 'deadPlacesAssembled',
   deadPlaceLookups: 'deadPlaceLookups',
   transitionErrors: 'transitionErrors',
+  /** Members whose every neighbour was dead and unrepairable, and that joined again. */
+  islandRejoins: 'islandRejoins',
   /** Slots left free by deleting a dead node short of children (transitions.ts `removeDead`). */
   deadShortSlots: 'deadShortSlots',
 } as const
@@ -102,6 +106,8 @@ interface Tx {
   /** Silent nodes this attempt already SEARCHed twice / asked about. */
   resent: Set<NodeId>
   askedAbout: Set<NodeId>
+  /** This attempt read our own children to tell whether we are an island (every neighbour dead). */
+  childrenProbed: boolean
   /** The deletion was announced (leaving): no probe needed. */
   readonly announced: boolean
   seed: number
@@ -515,6 +521,39 @@ export class P2PCastPeerNode implements Protocol<P2PCastMessage> {
     this.lastHeard.fill(now)
   }
 
+  /**
+   * Every neighbour we have, parent or child in any tree, is silent (dead in this operation, silent
+   * to its reads, or a parent not heard from within the liveness period): a dead region around us
+   * whose places nobody alive holds. Our place links only dead nodes, so leaving it loses no live
+   * subtree. Returns true for an island, else the children still to read before judging (children
+   * send nothing up), empty when some neighbour is alive.
+   */
+  private islandCheck(now: number, tx: Tx, silent: readonly NodeId[]): true | NodeId[] {
+    if (this.isSource || !this.member) return []
+    const p = this.own.placement
+    const isSilent = (n: NodeId) => tx.dead.has(n) || silent.includes(n)
+    for (let t = 0; t < this.f; t++) {
+      const parent = p.parent[t]
+      if (parent === undefined || parent === this.ctx.source || parent === SPECIAL) return []
+      if (!isSilent(parent) && now - (this.lastHeard[t] ?? now) <= this.livenessMs) return []
+    }
+    const unread: NodeId[] = []
+    for (const c of p.children.flat()) {
+      if (isSilent(c)) continue
+      if (tx.reads.has(c) || tx.childrenProbed) return []
+      unread.push(c)
+    }
+    return unread.length > 0 ? unread : true
+  }
+
+  /** An island gives up its place (last resort, counted) and joins again. */
+  private leaveIsland(now: number, tx: Tx): void {
+    this.env.metric(PEER_METRIC.islandRejoins, 1)
+    this.env.metric(PEER_METRIC.txAborts, 1)
+    tx.timer = this.cancel(tx.timer)
+    this.abandon(now)
+  }
+
   /** Our parent left the forest for good (a reset): pass it on and join again. */
   private abandon(now: number): void {
     for (const c of this.distinctChildren()) this.env.send(c, LEFT_FOREST)
@@ -612,6 +651,7 @@ export class P2PCastPeerNode implements Protocol<P2PCastMessage> {
       deadPlaces: new Map(),
       resent: new Set(),
       askedAbout: new Set(),
+      childrenProbed: false,
       announced,
       seed: this.env.rng.int(0x7fffffff),
       attempt: 0,
@@ -947,6 +987,19 @@ export class P2PCastPeerNode implements Protocol<P2PCastMessage> {
           return
         }
         if (tx.kind === 'delete' && silent.length > 0 && this.deleteSilent(now, tx, silent)) return
+        if (tx.kind === 'delete' && tx.attempt + 1 >= ISLAND_REJOIN_ATTEMPTS) {
+          const island = this.islandCheck(now, tx, silent)
+          if (island === true) {
+            this.leaveIsland(now, tx)
+            return
+          }
+          if (island.length > 0 && !tx.childrenProbed) {
+            // Children send nothing up: read them before judging.
+            tx.childrenProbed = true
+            this.readMissing(tx, island)
+            return
+          }
+        }
         this.abortTx(now, tx)
         return
       }
@@ -971,6 +1024,7 @@ export class P2PCastPeerNode implements Protocol<P2PCastMessage> {
         tx.reads = new Map()
         tx.prefetched = new Set()
         tx.askedAbout = new Set()
+        tx.childrenProbed = false
         tx.seed = this.env.rng.int(0x7fffffff)
         this.runTx(now, tx)
         return
