@@ -131,3 +131,40 @@ test('a join at an incomplete node whose parent crashes at that moment', () => {
     assert.equal(run.members().length, size)
   }
 })
+
+test('a member whose every neighbour crashes with their own neighbours joins again (an island)', () => {
+  // Seeds where the member ends up an island (1-12 tried): in the others a deletion reaches it first
+  // or it lacks a dead parent's place and never starts one (docs: "a place nobody holds").
+  for (const seed of [1, 3, 6, 10]) {
+    const run = new PeerRun(seed)
+    grow(run, 30)
+    const peer = (id: NodeId | undefined): id is NodeId =>
+      id !== undefined && id !== run.sim.sourceId && id !== SPECIAL
+    const neighbours = (id: NodeId) => {
+      const p = placeOf(run, id)
+      return [...p.parent, ...p.children.flat()].filter(peer)
+    }
+    // A member with peers all around it: crash its neighbours and theirs (not it), so that nobody
+    // alive holds the places its deletions need.
+    const x = run.members().find((id) => placeOf(run, id).parent.every(peer) && neighbours(id).length > 2)
+    assert.ok(x !== undefined, `seed ${seed}: a member with peer parents and children`)
+    const region = new Set<NodeId>()
+    for (const n of neighbours(x)) {
+      region.add(n)
+      for (const m of neighbours(n)) region.add(m)
+    }
+    region.delete(x)
+    for (const d of region) run.sim.crash(d)
+    // Its deletions first retry (3 attempts, backing off), then it joins a forest still repairing.
+    run.sim.runUntil(run.sim.now + 90_000)
+    const alive = new Set(run.sim.liveViewers())
+    assert.ok(run.node(x).isMember, `seed ${seed}: ${x} is in the forest again`)
+    assert.deepEqual(
+      neighbours(x).filter((n) => !alive.has(n)),
+      [],
+      `seed ${seed}: ${x} links no dead node (crashed ${[...region]})`,
+    )
+    const islands = (run.sim.protocolMetrics().get('islandRejoins') ?? []).length
+    assert.ok(islands > 0, `seed ${seed}: ${x} (or another node) joined again as an island`)
+  }
+})

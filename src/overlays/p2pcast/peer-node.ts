@@ -529,7 +529,8 @@ export class P2PCastPeerNode implements Protocol<P2PCastMessage> {
    * send nothing up), empty when some neighbour is alive.
    */
   private islandCheck(now: number, tx: Tx, silent: readonly NodeId[]): true | NodeId[] {
-    if (this.isSource || !this.member) return []
+    // A yes vote we gave may still commit a new place for us: not an island until it is settled.
+    if (this.isSource || !this.member || this.lockOwn.isHeld) return []
     const p = this.own.placement
     const isSilent = (n: NodeId) => tx.dead.has(n) || silent.includes(n)
     for (let t = 0; t < this.f; t++) {
@@ -777,7 +778,9 @@ export class P2PCastPeerNode implements Protocol<P2PCastMessage> {
         }
       }
     } catch (err) {
-      if (err instanceof MissingPlacement) {
+      // An undefined id: a place read names a node that has left its place since (an island that
+      // joins again); dropped below like any inconsistent peer data.
+      if (err instanceof MissingPlacement && err.id !== undefined) {
         this.readMissing(tx, [err.id])
         return
       }
@@ -791,6 +794,7 @@ export class P2PCastPeerNode implements Protocol<P2PCastMessage> {
       // crash the node: this attempt is dropped, counted.
       this.env.metric(PEER_METRIC.transitionErrors, 1)
       this.abortTx(now, tx)
+      return
     }
     tx.writes = new Map()
     for (const id of forest.takeTouched()) {
