@@ -108,7 +108,10 @@ export function registerSimulate(program: Command): void {
       `P2PCast stripes f, ${MIN_STRIPES}..${MAX_STRIPES} (p2pcast presets only; default 2)`,
     )
     .option('--seed <s>', "random seed (default: 1 for presets, the file's seed for scenarios)")
-    .option('--out <dir>', 'output folder (default: results/<preset>-<seed>, results/<preset>-f<f>-<seed> with --stripes)')
+    .option(
+      '--out <dir>',
+      'output folder (default: results/<preset>-<seed>, results/<preset>-f<f>-<seed> with --stripes)',
+    )
     .option('--quiet', 'no progress bar and no table, only the seed and where the results went')
     .addHelpText(
       'after',

@@ -967,7 +967,7 @@ export class P2PCastPeerNode implements Protocol<P2PCastMessage> {
 
   private onAck(now: number, from: NodeId, flags: number): void {
     const tx = this.tx
-    if (!tx || tx.phase !== 'commit') return
+    if (tx?.phase !== 'commit') return
     tx.waiting.delete(flags & TX_SPECIAL ? SPECIAL : from)
     if (tx.waiting.size === 0) this.finishTx(now, tx, true)
   }
@@ -1390,7 +1390,7 @@ export class P2PCastPeerNode implements Protocol<P2PCastMessage> {
 
   private rememberGrandPlace(from: NodeId, msg: PlacementFields & { node: NodeId }): void {
     const parentPlace = this.parentPlaces.get(from)
-    if (!this.isParent(from) || !parentPlace || !parentPlace.placement.parent.includes(msg.node)) return
+    if (!this.isParent(from) || !parentPlace?.placement.parent.includes(msg.node)) return
     if (msg.parents.length !== this.f) return
     const known = this.grandPlaces.get(msg.node)
     if (known && known.version > msg.version) return
