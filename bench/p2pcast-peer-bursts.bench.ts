@@ -7,18 +7,13 @@
 import { createRng } from '../src/core/rng.ts'
 import {
   checkForest,
-  type P2PCastMessage,
   type P2PCastPeerNode,
   PEER_METRIC,
-  p2pcast,
   parseParams,
   peerForestView,
 } from '../src/overlays/p2pcast/index.ts'
-import { Simulation } from '../src/sim/simulation.ts'
-import { createDelaySpace } from '../src/sim/underlay/delay-space.ts'
-import { playoutConfig } from '../src/stream/playout.ts'
+import { peerModeSim } from './p2pcast-peer-sim.ts'
 
-const STREAM = { streamId: 'bench', kbps: 400, chunkRateHz: 10, keyframeEveryChunks: 10 }
 const PER_KIND = Number(process.argv[2] ?? 8)
 const JOINS = (process.argv[3] ?? 'registry').split(',') as ('registry' | 'walk')[]
 const KINDS = [
@@ -44,18 +39,8 @@ for (const join of JOINS)
     const fallbacks = new Map<string, number>()
     for (let seed = k.firstSeed; seed < k.firstSeed + PER_KIND; seed++) {
       const params = parseParams({ mode: 'peer', join })
-      const sim = new Simulation<P2PCastMessage, typeof params>({
-        seed,
-        overlay: p2pcast,
-        params,
-        underlay: createDelaySpace({ maxDelayFromSourceMs: 60 }),
-        stream: STREAM,
-        playout: playoutConfig(STREAM.chunkRateHz, { startupChunks: 30 }),
-        sourceLink: { uploadKbps: 4.5 * STREAM.kbps, downloadKbps: Number.POSITIVE_INFINITY },
-        lossRate: k.loss,
-      })
+      const { sim, link } = peerModeSim('bench', seed, params, k.loss)
       const rng = createRng(seed, 77)
-      const link = { uploadKbps: 2.5 * STREAM.kbps, downloadKbps: 20 * STREAM.kbps }
       for (let i = 0; i < 40; i++) sim.at(i * 100, () => sim.addViewer(link))
       for (let i = 0; i < k.count; i++) {
         sim.at(10_000 + i * k.gapMs, () => {

@@ -10,20 +10,15 @@ import type { NodeId } from '../src/core/ids.ts'
 import { createRng } from '../src/core/rng.ts'
 import {
   checkForest,
-  type P2PCastMessage,
   type P2PCastPeerNode,
   PEER_METRIC,
-  p2pcast,
   parseParams,
   peerForestView,
   SPECIAL,
 } from '../src/overlays/p2pcast/index.ts'
 import { installChurn } from '../src/sim/churn.ts'
-import { Simulation } from '../src/sim/simulation.ts'
-import { createDelaySpace } from '../src/sim/underlay/delay-space.ts'
-import { playoutConfig } from '../src/stream/playout.ts'
+import { peerModeSim } from './p2pcast-peer-sim.ts'
 
-const STREAM = { streamId: 'conformance', kbps: 400, chunkRateHz: 10, keyframeEveryChunks: 10 }
 const JOINS = (process.argv[2] ?? 'registry,walk').split(',') as ('registry' | 'walk')[]
 const SEED = Number(process.argv[3] ?? 404)
 const STEP_MS = 10_000
@@ -42,16 +37,7 @@ const COUNTED = [
 console.log(`machine: ${process.arch}, Node ${process.version}; seed ${SEED}`)
 for (const join of JOINS) {
   const params = parseParams({ stripes: 2, mode: 'peer', join })
-  const sim = new Simulation<P2PCastMessage, typeof params>({
-    seed: SEED,
-    overlay: p2pcast,
-    params,
-    underlay: createDelaySpace({ maxDelayFromSourceMs: 60 }),
-    stream: STREAM,
-    playout: playoutConfig(STREAM.chunkRateHz, { startupChunks: 30 }),
-    sourceLink: { uploadKbps: 4.5 * STREAM.kbps, downloadKbps: Number.POSITIVE_INFINITY },
-  })
-  const link = { uploadKbps: 2.5 * STREAM.kbps, downloadKbps: 20 * STREAM.kbps }
+  const { sim, link } = peerModeSim('conformance', SEED, params)
   installChurn(
     sim,
     {
