@@ -8,6 +8,7 @@ import { summarize } from '../stream/summary.ts'
 import { SAMPLE_INPUT } from './broadcast-input.ts'
 import { Broadcaster } from './broadcaster.ts'
 import { RendezvousServer } from './rendezvous.ts'
+import { sourceUploadNeed } from './upload-need.ts'
 import { Viewer } from './viewer.ts'
 
 export interface DemoSwarmOptions {
@@ -74,13 +75,6 @@ const UPLOAD_STREAM_MULTIPLES = [1.5, 2.5, 3.5]
  * margin covers make-before-break copies, backfills and control traffic.
  */
 const P2PCAST_UPLOAD_MARGIN = 1.25
-
-/** p2pcast: while 2 <= N < f peers the source feeds up to N(f-N+1) stripes (docs: bootstrap rule). */
-function p2pcastSourceUploadMultiple(f: number): number {
-  let peak = f
-  for (let n = 2; n < f; n++) peak = Math.max(peak, n * (f - n + 1))
-  return (peak / (f - 1)) * P2PCAST_UPLOAD_MARGIN
-}
 
 /**
  * `peercaster demo`: the sample clip looped by a source and N viewers in this process, all on
@@ -169,7 +163,11 @@ export class DemoSwarm {
           : p2pcast
             ? { overlay: 'p2pcast', overlayParams: { stripes } }
             : { overlayParams: { maxChildren: opts.maxChildren ?? 3 } }),
-        uploadKbps: streamKbps * (p2pcast ? Math.max(3.5, p2pcastSourceUploadMultiple(stripes)) : 3.5),
+        uploadKbps: Math.max(
+          streamKbps * 3.5,
+          (sourceUploadNeed(p2pcast ? 'p2pcast' : '', { stripes }, streamKbps)?.kbps ?? 0) *
+            P2PCAST_UPLOAD_MARGIN,
+        ),
         privateKey: sourceKey,
         linkProfile: profile(sourceDelay, sourceId),
         seed: rng.int(2 ** 31),

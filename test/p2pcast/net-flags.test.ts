@@ -1,7 +1,7 @@
 // The p2pcast knobs of broadcast and watch: `--stripes F` and the upload a viewer needs.
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { uploadNeed, uploadShortfall } from '../../src/app/upload-need.ts'
+import { sourceUploadNeed, uploadNeed, uploadShortfall } from '../../src/app/upload-need.ts'
 import { broadcastOptions } from '../../src/cli/commands/broadcast.ts'
 import { UsageError } from '../../src/cli/usage-error.ts'
 
@@ -43,4 +43,16 @@ test('a declared upload below the need is a warning naming both figures; enough 
   assert.match(warning, /600 kbit\/s.*below the 1000 kbit\/s/)
   assert.equal(uploadShortfall(need, 1000), null)
   assert.equal(uploadShortfall(null, 1), null)
+})
+
+test('the source of a p2pcast stream needs f stripes of upload, and the bootstrap peak when f > 2', () => {
+  // f = 2: two stripes, each the whole stream. f = 3: the peak is N(f-N+1) = 4 stripes at N = 2.
+  assert.equal(sourceUploadNeed('p2pcast', { stripes: 2 }, 500)?.kbps, 1000)
+  assert.equal(sourceUploadNeed('p2pcast', { stripes: 3 }, 600)?.kbps, 1200)
+  // f = 16: 8 x 9 = 72 stripes of stream/15 at N = 8 (4.8x the stream).
+  assert.equal(sourceUploadNeed('p2pcast', { stripes: 16 }, 300)?.kbps, 1440)
+  assert.match(sourceUploadNeed('p2pcast', { stripes: 16 }, 300)!.why, /72 while fewer than 16 viewers/)
+  assert.equal(sourceUploadNeed('spreadit', {}, 500), null)
+  const warning = uploadShortfall(sourceUploadNeed('p2pcast', { stripes: 3 }, 600), 1000, 'viewers stall')
+  assert.match(warning ?? '', /1000 kbit\/s.*below the 1200 kbit\/s.*viewers stall$/)
 })

@@ -2,6 +2,7 @@ import type { Command } from 'commander'
 import type { Broadcaster, BroadcasterOptions, BroadcasterStats } from '../../app/broadcaster.ts'
 import { formatKbps, shortPeerId } from '../../app/format.ts'
 import { LiveOutput } from '../../app/live-output.ts'
+import { sourceUploadNeed, uploadShortfall } from '../../app/upload-need.ts'
 import { CommandFailure, toCommandError } from '../app-errors.ts'
 import { parseWholeNumber, UsageError } from '../usage-error.ts'
 import { untilInterrupted } from './until-interrupted.ts'
@@ -114,6 +115,17 @@ async function runBroadcast(flags: BroadcastFlags): Promise<void> {
   output.print(`streaming ${options.input === SAMPLE_INPUT ? 'the sample clip (looped)' : options.input}`)
   output.print(`stream URI: ${source.uri}`)
   output.print('viewers run: peercaster watch "<stream URI>"')
+  const need = sourceUploadNeed(
+    options.overlay ?? 'spreadit',
+    options.overlayParams ?? {},
+    options.streamKbps,
+  )
+  const shortfall = uploadShortfall(
+    need,
+    options.uploadKbps ?? Number.POSITIVE_INFINITY,
+    'the roots of the trees will lag and viewers stall',
+  )
+  if (shortfall !== null) output.print(`warning: ${shortfall}`)
   const timer = setInterval(() => output.show([broadcastStatus(source.stats())], Date.now()), 1000)
   try {
     await untilInterrupted(
