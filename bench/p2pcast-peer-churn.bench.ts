@@ -4,12 +4,14 @@
 // members, checkForest violations of the forest the peers hold, dead nodes still named by a live
 // place and how long ago the oldest of them departed; per interval the departures, joins done,
 // deletions finished, aborts and give-ups. At the end: the share of viewer-time spent outside the
-// forest. Diagnostic, not a speed figure.
+// forest, and a census of the dead region's live boundary (regionCensus, below). Diagnostic, not
+// a speed figure.
 // Run: node --import ./scripts/polyfills.mjs --import tsx bench/p2pcast-peer-churn.bench.ts [join modes, e.g. registry,walk] [seed]
 import type { NodeId } from '../src/core/ids.ts'
 import { createRng } from '../src/core/rng.ts'
 import {
   checkForest,
+  type ForestView,
   type P2PCastPeerNode,
   PEER_METRIC,
   parseParams,
@@ -109,6 +111,11 @@ for (const join of JOINS) {
       `${String(t / 1000).padStart(6)}  ${String(live.length).padStart(4)}  ${String(live.length - outside).padStart(7)}  ${String(problems.length).padStart(10)}   ${String(deadNamed.size).padStart(10)}  ${oldestS.toFixed(0).padStart(8)} | ${delta.map((d, i) => String(d).padStart([10, 6, 10, 7, 9, 7, 6, 7, 8][i]!)).join(' ')}`,
     )
   }
+  const alive = new Set(sim.liveViewers())
+  const census = regionCensus(peerForestView(2, sim.sourceId, [...alive], nodeOf), alive)
+  console.log(
+    `join ${join}: boundary at ${END_MS / 1000} s: orphans ${census.orphanLeaves} leaves + ${census.orphanSubtrees} with a subtree, freed slots ${census.freedSlots}, re-attachable ${census.matchedLeaves} + ${census.matchedSubtrees}, per-tree freed - orphans ${census.imbalance.join(' / ')}`,
+  )
   console.log(
     `join ${join}: viewers outside the forest ${((100 * outsideMs) / viewerMs).toFixed(1)} % of viewer-time`,
   )
@@ -116,4 +123,82 @@ for (const join of JOINS) {
 
 function sumOf(values: readonly number[] | undefined): number {
   return (values ?? []).reduce((a, b) => a + b, 0)
+}
+
+// The dead region's live boundary in a peer forest, per tree: for the region rebuild that issue 4's
+// sustained churn still needs (docs/architecture/p2pcast.md, peer mode, "Leaf re-attach"). An
+// *orphan* is a live member whose parent in tree t is dead; a *freed slot* is a live member's edge
+// to a dead child in t (dropping it frees the slot). The matching counts how many orphans could
+// take a freed slot in the same tree without breaking the forest rules: the adopter is not the
+// orphan's parent in another tree (distinct parents), an orphan with a subtree in t needs an adopter
+// internal in t (an incomplete node's children are leaves) that is not inside that subtree (no cycle).
+// Greedy (leaves first), so a lower bound on what a matching could re-attach.
+interface RegionCensus {
+  orphanLeaves: number
+  orphanSubtrees: number
+  freedSlots: number
+  matchedLeaves: number
+  matchedSubtrees: number
+  /** Per tree, freed slots minus orphans: what re-attaching alone cannot balance. */
+  imbalance: number[]
+}
+
+function regionCensus(view: ForestView, alive: ReadonlySet<NodeId>): RegionCensus {
+  const isDead = (n: NodeId) => n !== view.source && n !== view.special && !alive.has(n)
+  const members = view.peers().filter((id) => id !== view.special)
+  const census: RegionCensus = {
+    orphanLeaves: 0,
+    orphanSubtrees: 0,
+    freedSlots: 0,
+    matchedLeaves: 0,
+    matchedSubtrees: 0,
+    imbalance: [],
+  }
+  for (let t = 0; t < view.f; t++) {
+    const free = new Map<NodeId, number>()
+    for (const q of members) {
+      const n = view.childrenOf(q, t).filter(isDead).length
+      if (n > 0) free.set(q, n)
+    }
+    const orphans = members.filter((m) => {
+      const p = view.parentOf(m, t)
+      return p !== undefined && isDead(p)
+    })
+    let freed = 0
+    for (const n of free.values()) freed += n
+    census.freedSlots += freed
+    census.imbalance.push(freed - orphans.length)
+    // Leaves first: they fit under any adopter, so the subtrees get the internal adopters left.
+    const leafFirst = [...orphans].sort((a, b) => view.childrenOf(a, t).length - view.childrenOf(b, t).length)
+    for (const m of leafFirst) {
+      const subtree = view.childrenOf(m, t).length > 0
+      if (subtree) census.orphanSubtrees++
+      else census.orphanLeaves++
+      const otherParents = new Set<NodeId | undefined>()
+      for (let u = 0; u < view.f; u++) if (u !== t) otherParents.add(view.parentOf(m, u))
+      const adopter = [...free.keys()].find(
+        (q) =>
+          q !== m &&
+          !otherParents.has(q) &&
+          (!subtree || (view.childrenOf(q, t).length === view.f && !below(view, t, q, m))),
+      )
+      if (adopter === undefined) continue
+      const left = (free.get(adopter) ?? 1) - 1
+      if (left === 0) free.delete(adopter)
+      else free.set(adopter, left)
+      if (subtree) census.matchedSubtrees++
+      else census.matchedLeaves++
+    }
+  }
+  return census
+}
+
+/** Is q at or below m in tree t (following live parents up)? */
+function below(view: ForestView, t: number, q: NodeId, m: NodeId): boolean {
+  const seen = new Set<NodeId>()
+  for (let n: NodeId | undefined = q; n !== undefined && !seen.has(n); n = view.parentOf(n, t)) {
+    if (n === m) return true
+    seen.add(n)
+  }
+  return false
 }
