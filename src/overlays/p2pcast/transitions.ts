@@ -528,7 +528,7 @@ function ripple(
     return
   }
   if (wasComplete) {
-    let e = pick(rng, own)
+    let e = forest.f > 2 ? shallowestShed(forest, own, t, rng) : pick(rng, own)
     let targets = forest.childrenOf(y, t).filter((c) => c !== e && !forest.isLeaf(c, t))
     if (!forest.isLeaf(e, t) && targets.length === 0) {
       e = pick(
@@ -554,6 +554,29 @@ function ripple(
     return
   }
   settleInTree(forest, y, t, orphans, slots)
+}
+
+/**
+ * f > 2 only (ours): the paper sheds a random child and DIRECTs it to a random sibling; each
+ * internal child shed pushes its whole subtree one level down, and with f = 16 those pushes were
+ * what deepened the trees under churn. Among the legal choices we shed a leaf when Y has one (the
+ * ripple ends there, nothing moves down), else a child whose subtree is shallowest.
+ */
+function shallowestShed(forest: Forest, own: NodeId[], t: number, rng: Rng): NodeId {
+  // Iterative deepening: each test stops at the first path deeper than h, so it is cheap.
+  for (let h = 0; ; h++) {
+    const fit = own.filter((id) => heightAtMost(forest, id, t, h))
+    if (fit.length > 0) return pick(rng, fit)
+  }
+}
+
+/** Whether the subtree of `id` in tree t is at most h levels deep; stops at the first deeper path. */
+function heightAtMost(forest: Forest, id: NodeId, t: number, h: number): boolean {
+  const kids = forest.childrenOf(id, t)
+  if (kids.length === 0) return true
+  if (h === 0) return false
+  for (const c of kids) if (!heightAtMost(forest, c, t, h - 1)) return false
+  return true
 }
 
 function treesWithChildren(forest: Forest, y: NodeId): number[] {
