@@ -8,7 +8,7 @@ import { summarize } from '../stream/summary.ts'
 import { SAMPLE_INPUT } from './broadcast-input.ts'
 import { Broadcaster } from './broadcaster.ts'
 import { RendezvousServer } from './rendezvous.ts'
-import { sourceUploadNeed } from './upload-need.ts'
+import { sourceUploadNeed, uploadNeed } from './upload-need.ts'
 import { Viewer } from './viewer.ts'
 
 export interface DemoSwarmOptions {
@@ -112,7 +112,10 @@ export class DemoSwarm {
     const i3 = opts.overlay === 'i3'
     const stripes = opts.stripes ?? 2
     const p2pcast = opts.overlay === 'p2pcast'
-    const p2pcastUpload = streamKbps * (stripes / (stripes - 1)) * P2PCAST_UPLOAD_MARGIN
+    // The overlay's own needs (app/upload-need.ts) times the margin; null for other overlays.
+    const withMargin = (need: { kbps: number } | null) => (need ? need.kbps * P2PCAST_UPLOAD_MARGIN : 0)
+    const overlayName = opts.overlay ?? 'spreadit'
+    const p2pcastUpload = withMargin(uploadNeed(overlayName, { stripes }, streamKbps))
     const servers = new Set<string>()
     const serverKeys: { key: Ed25519PrivateKey; peerId: string; delay: number }[] = []
     for (let i = 0; i3 && i < (opts.servers ?? 3); i++) {
@@ -165,8 +168,7 @@ export class DemoSwarm {
             : { overlayParams: { maxChildren: opts.maxChildren ?? 3 } }),
         uploadKbps: Math.max(
           streamKbps * 3.5,
-          (sourceUploadNeed(p2pcast ? 'p2pcast' : '', { stripes }, streamKbps)?.kbps ?? 0) *
-            P2PCAST_UPLOAD_MARGIN,
+          withMargin(sourceUploadNeed(overlayName, { stripes }, streamKbps)),
         ),
         privateKey: sourceKey,
         linkProfile: profile(sourceDelay, sourceId),

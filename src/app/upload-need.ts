@@ -1,3 +1,6 @@
+import { peakSourceStripes } from '../overlays/p2pcast/bootstrap.ts'
+import { stripeKbps } from '../overlays/p2pcast/params.ts'
+
 /**
  * What upload a viewer must have for its overlay to hold it, from the stream URI alone. Most
  * overlays size a node's children by its upload, so any upload works; P2PCast does not: every
@@ -19,7 +22,7 @@ export function uploadNeed(
   if (overlay !== 'p2pcast') return null
   const f = stripesOf(params)
   return {
-    kbps: Math.ceil((streamKbps * f) / (f - 1)),
+    kbps: Math.ceil(f * stripeKbps(streamKbps, f)),
     why: `p2pcast with ${f} stripes: each viewer relays ${f} stripes of ${streamKbps}/${f - 1} kbit/s`,
   }
 }
@@ -37,11 +40,10 @@ export function sourceUploadNeed(
 ): UploadNeed | null {
   if (overlay !== 'p2pcast') return null
   const f = stripesOf(params)
-  let stripes = f
-  for (let n = 2; n < f; n++) stripes = Math.max(stripes, n * (f - n + 1))
+  const stripes = peakSourceStripes(f)
   const bootstrap = stripes > f ? `, ${stripes} while fewer than ${f} viewers have joined` : ''
   return {
-    kbps: Math.ceil((streamKbps * stripes) / (f - 1)),
+    kbps: Math.ceil(stripes * stripeKbps(streamKbps, f)),
     why: `p2pcast with ${f} stripes: the source feeds ${f} stripes of ${streamKbps}/${f - 1} kbit/s${bootstrap}`,
   }
 }

@@ -4,7 +4,11 @@ import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import type { NodeId } from '../../src/core/ids.ts'
 import { createRng } from '../../src/core/rng.ts'
-import { inBootstrapRegime, rebuildLargeForest } from '../../src/overlays/p2pcast/bootstrap.ts'
+import {
+  inBootstrapRegime,
+  peakSourceStripes,
+  rebuildLargeForest,
+} from '../../src/overlays/p2pcast/bootstrap.ts'
 import { Forest } from '../../src/overlays/p2pcast/forest.ts'
 import { checkForest } from '../../src/overlays/p2pcast/invariants.ts'
 import { join, remove } from '../../src/overlays/p2pcast/transitions.ts'
@@ -13,6 +17,16 @@ const SOURCE = 0
 const S = -1
 
 const ok = (forest: Forest, what: string) => assert.deepEqual(checkForest(forest), [], what)
+
+/** Stripes the source sends: one per tree a peer roots, and one per child of the special node. */
+function sourceFeeds(forest: Forest): number {
+  let feeds = 0
+  for (let t = 0; t < forest.f; t++) {
+    const root = forest.rootOf(t)
+    feeds += root === S ? forest.childrenOf(S, t).length : 1
+  }
+  return feeds
+}
 
 /** Stripes a peer takes from each parent (the source excepted). */
 function stripesFrom(forest: Forest, id: number): Map<NodeId, number> {
@@ -40,10 +54,12 @@ for (const f of [3, 4, 8, 16]) {
     const rng = createRng(f, 1)
     const forest = new Forest(f, SOURCE, S)
     const members: number[] = []
+    let peakFeeds = 0
     for (let n = 1; n <= f + 3; n++) {
       join(forest, n, S, rng)
       members.push(n)
       ok(forest, `after join ${n}`)
+      peakFeeds = Math.max(peakFeeds, sourceFeeds(forest))
       if (n >= 2 && n < f) {
         // Each peer roots one tree and uploads N stripes; the special node roots the f - N others.
         const roots = Array.from({ length: f }, (_, t) => forest.rootOf(t))
@@ -62,6 +78,8 @@ for (const f of [3, 4, 8, 16]) {
         for (const id of members) assert.equal(forest.childCount(id), f)
       }
     }
+    // The source's upload need (app/upload-need.ts) is this peak: N(f - N + 1) stripes near N = f/2.
+    assert.equal(peakFeeds, peakSourceStripes(f), 'the most stripes the source sent while growing')
     while (members.length > 0) {
       const victim = members.splice(rng.int(members.length), 1)[0]!
       remove(forest, victim, rng)

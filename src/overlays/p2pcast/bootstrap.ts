@@ -20,6 +20,17 @@ import { completeTree } from './transitions.ts'
  * empty and nothing here runs.
  */
 
+/**
+ * The most stripes the source feeds at any forest size: f roots, or N(f - N + 1) while 2 <= N < f
+ * (the proven minimum for N peers; the bootstrap shape sends exactly that), which peaks near
+ * N = (f + 1)/2. What a P2PCast source's upload must cover.
+ */
+export function peakSourceStripes(f: number): number {
+  let stripes = f
+  for (let n = 2; n < f; n++) stripes = Math.max(stripes, n * (f - n + 1))
+  return stripes
+}
+
 /** Whether a forest of `peers` non-special peers is in the bootstrap regime (2 <= N < f). */
 export function inBootstrapRegime(f: number, peers: number): boolean {
   return peers >= 2 && peers < f
