@@ -1,3 +1,4 @@
+import { stripeKbps } from '../../overlays/p2pcast/params.ts'
 import { MAX_STRIPES, MIN_STRIPES } from '../../stream/stripes.ts'
 import type { RunOutcome } from '../run.ts'
 import { uploadDownloadRatio, type ViewerRecord } from '../run-metrics.ts'
@@ -32,8 +33,9 @@ export function stripesOf(opts: { stripes?: number }): number {
  */
 export function viewerLinkOf(c: Contender, f: number): typeof VIEWER_LINK {
   if (c === 'spreadit' || f === DEFAULT_STRIPES) return VIEWER_LINK
-  const room = VIEWER_LINK.uploadKbps - (STREAM.kbps * DEFAULT_STRIPES) / (DEFAULT_STRIPES - 1)
-  const uploadKbps = Math.round((STREAM.kbps * f) / (f - 1) + room)
+  const relayKbps = (stripes: number) => stripes * stripeKbps(STREAM.kbps, stripes)
+  const room = VIEWER_LINK.uploadKbps - relayKbps(DEFAULT_STRIPES)
+  const uploadKbps = Math.round(relayKbps(f) + room)
   return { uploadKbps, downloadKbps: VIEWER_LINK.downloadKbps }
 }
 
