@@ -94,16 +94,24 @@ export class DeliveredSeqs {
 
   /** Some seq among the last `lookback` (after the first delivered) never arrived. */
   hasHole(lookback: number): boolean {
-    return this.missing(lookback, 1).length > 0
+    // Asked after every chunk a child takes: a scan of the bit ring, no array (see `missing`).
+    if (this.newest < 0) return false
+    const from = this.windowStart(lookback)
+    for (let s = this.newest; s >= from; s--) if (!this.seen.has(s)) return true
+    return false
   }
 
   /** The seqs among the last `lookback` (after the first delivered) that never arrived, ascending; the newest `max`. */
   missing(lookback: number, max: number): number[] {
     const out: number[] = []
     if (this.newest < 0) return out
-    const from = Math.max(this.oldest, this.newest - Math.min(lookback, this.span) + 1)
+    const from = this.windowStart(lookback)
     for (let s = this.newest; s >= from && out.length < max; s--) if (!this.seen.has(s)) out.push(s)
     return out.reverse()
+  }
+
+  private windowStart(lookback: number): number {
+    return Math.max(this.oldest, this.newest - Math.min(lookback, this.span) + 1)
   }
 }
 
