@@ -4,6 +4,7 @@ import { formatKbps, shortPeerId } from '../../app/format.ts'
 import { LiveOutput } from '../../app/live-output.ts'
 import { sourceUploadNeed, uploadShortfall } from '../../app/upload-need.ts'
 import { CommandFailure, toCommandError } from '../app-errors.ts'
+import { parseStripesFlag, STRIPES_HELP } from '../stripes-flag.ts'
 import { parseWholeNumber, UsageError } from '../usage-error.ts'
 import { untilInterrupted } from './until-interrupted.ts'
 
@@ -49,16 +50,8 @@ function overlayParams(flags: BroadcastFlags): Record<string, unknown> {
   }
   if (flags.maxChildren !== undefined)
     params.maxChildren = parseWholeNumber('--max-children', flags.maxChildren, 1, 1024)
-  if (flags.stripes !== undefined) params.stripes = stripeCount(flags)
+  if (flags.stripes !== undefined) params.stripes = parseStripesFlag(flags.stripes, flags.overlay)
   return params
-}
-
-/** `--stripes F` → the p2pcast parameter `stripes` (2..16: f-1 data stripes + 1 parity). */
-function stripeCount(flags: BroadcastFlags): number {
-  if (flags.overlay !== 'p2pcast') {
-    throw new UsageError(`--stripes applies to --overlay p2pcast only (got --overlay ${flags.overlay})`)
-  }
-  return parseWholeNumber('--stripes', flags.stripes!, 2, 16)
 }
 
 export function broadcastOptions(flags: BroadcastFlags): BroadcasterOptions {
@@ -154,10 +147,7 @@ export function registerBroadcast(program: Command): void {
     .option('--raw', 'raw bytes instead of MPEG-TS (cut by size, joinable anywhere)')
     .option('--overlay <name>', 'overlay to run', 'spreadit')
     .option('--max-children <n>', 'children per node (overlay parameter maxChildren)')
-    .option(
-      '--stripes <f>',
-      'p2pcast: stripes f (2..16), f-1 data + 1 parity; each viewer uploads f/(f-1) x the stream',
-    )
+    .option('--stripes <f>', `${STRIPES_HELP}; each viewer uploads f/(f-1) x the stream`)
     .option('--param <key=value...>', 'other overlay parameters, carried in the stream URI')
     .option(
       '--upload-kbps <n>',

@@ -4,6 +4,7 @@ import { formatMs, formatPercent } from '../../app/format.ts'
 import { LiveOutput } from '../../app/live-output.ts'
 import { textTable } from '../../report/table.ts'
 import { toCommandError } from '../app-errors.ts'
+import { parseStripesFlag, STRIPES_HELP } from '../stripes-flag.ts'
 import { parseWholeNumber, UsageError } from '../usage-error.ts'
 import { untilInterrupted } from './until-interrupted.ts'
 import { DEFAULT_HTTP_PORT } from './watch.ts'
@@ -54,9 +55,7 @@ async function runDemo(flags: DemoFlags): Promise<void> {
     throw new UsageError(`--overlay must be spreadit, p2pcast or i3, got "${flags.overlay}"`)
   const overlay = flags.overlay
   const servers = parseWholeNumber('--servers', flags.servers, 1, 16)
-  if (flags.stripes !== undefined && overlay !== 'p2pcast')
-    throw new UsageError(`--stripes applies to --overlay p2pcast only (got --overlay ${overlay})`)
-  const stripes = flags.stripes === undefined ? 2 : parseWholeNumber('--stripes', flags.stripes, 2, 16)
+  const stripes = flags.stripes === undefined ? 2 : parseStripesFlag(flags.stripes, overlay)
   const output = new LiveOutput(2000)
   output.print(
     `peercaster demo: a source looping the sample clip and ${viewers} viewers on loopback, over emulated ` +
@@ -113,7 +112,7 @@ export function registerDemo(program: Command): void {
       'spreadit, p2pcast (stripe forest), or i3 (through local rendezvous servers)',
       'spreadit',
     )
-    .option('--stripes <f>', 'p2pcast: stripes f (2..16), f-1 data + 1 parity', undefined)
+    .option('--stripes <f>', STRIPES_HELP)
     .option('--servers <n>', 'i3: rendezvous servers to start on this machine', '3')
     .option('--seconds <s>', 'stop after this many seconds (default: until Ctrl-C)')
     .option('--http-port <port>', "the watched viewer's player port", String(DEFAULT_HTTP_PORT))

@@ -6,8 +6,8 @@ import { findPreset, presets } from '../../experiment/presets/index.ts'
 import type { Preset } from '../../experiment/presets/preset.ts'
 import { scenarioExperiment } from '../../experiment/scenario-experiment.ts'
 import { loadScenarioFile } from '../../experiment/scenario-file.ts'
-import { MAX_STRIPES, MIN_STRIPES } from '../../stream/stripes.ts'
 import { RunProgress } from '../progress.ts'
+import { parseStripesFlag, STRIPES_HELP } from '../stripes-flag.ts'
 import { parseWholeNumber, UsageError } from '../usage-error.ts'
 
 export interface SimulateOptions {
@@ -103,10 +103,7 @@ export function registerSimulate(program: Command): void {
     .description('run a preset (a paper figure) or a scenario file in the deterministic simulator')
     .argument('<preset|scenario>', 'a preset name (below) or a scenario file (.yaml, .yml, .json)')
     .option('--peers <n>', 'number of viewers (per preset: chain length, or the one swarm size to run)')
-    .option(
-      '--stripes <f>',
-      `P2PCast stripes f, ${MIN_STRIPES}..${MAX_STRIPES} (p2pcast presets only; default 2)`,
-    )
+    .option('--stripes <f>', `${STRIPES_HELP} (p2pcast presets only; default 2)`)
     .option('--seed <s>', "random seed (default: 1 for presets, the file's seed for scenarios)")
     .option(
       '--out <dir>',
@@ -125,9 +122,7 @@ export function registerSimulate(program: Command): void {
         await simulate(target, {
           ...(raw.seed === undefined ? {} : { seed: parseWholeNumber('--seed', raw.seed, 0, 0xffffffff) }),
           ...(raw.peers === undefined ? {} : { peers: parseWholeNumber('--peers', raw.peers, 1, 1_000_000) }),
-          ...(raw.stripes === undefined
-            ? {}
-            : { stripes: parseWholeNumber('--stripes', raw.stripes, MIN_STRIPES, MAX_STRIPES) }),
+          ...(raw.stripes === undefined ? {} : { stripes: parseStripesFlag(raw.stripes) }),
           ...(raw.out === undefined ? {} : { out: raw.out }),
           quiet: raw.quiet === true,
         })
